@@ -1,0 +1,61 @@
+"""One place that builds boto3 clients: retry mode, timeouts and a thread-safe cache."""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+MAX_WORKERS_ENV = "MAX_WORKERS"
+DEFAULT_MAX_WORKERS = 16
+MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially (max 20 s a wait)
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 30
+
+
+def max_workers(value: str | None = None) -> int:
+    """Worker threads per pool: explicit value, else env MAX_WORKERS, else 16."""
+    raw = value if value is not None else os.environ.get(MAX_WORKERS_ENV)
+    if raw is None or raw == "":
+        return DEFAULT_MAX_WORKERS
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 64:
+        raise ValueError(f"{MAX_WORKERS_ENV} must be a whole number from 1 to 64, got {raw!r}")
+    return number
+
+
+def client_config(workers: int) -> Config:
+    """botocore settings shared by every client of a run."""
+    return Config(
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        max_pool_connections=max(10, workers),
+    )
+
+
+class ClientFactory:
+    """Builds each (service, region) client once; safe to call from worker threads.
+
+    boto3 clients are thread-safe, sessions are not, so client creation is serialised.
+    """
+
+    def __init__(self, session: boto3.Session | None = None, workers: int | None = None) -> None:
+        self.session = session or boto3.Session()
+        self.workers = workers or max_workers()
+        self.config = client_config(self.workers)
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, service: str, region: str) -> Any:
+        """The cached client for a service in a region."""
+        key = (service, region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self.session.client(service, region_name=region, config=self.config)
+            return self._clients[key]

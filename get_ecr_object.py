@@ -1,0 +1,143 @@
+"""ECR inventory: repositories and images of every region, as the manual's objects.
+
+Region object: {'repositories': [...], 'totalSizeGB', 'totalSizeBytes', 'errors': [(repository, message)]}
+Repository object: {'repositoryName', 'repositoryUri', 'images': [...], 'totalSizeGB',
+    'totalSizeBytes', 'lastPushedDate' (datetime or None when empty)}
+Image object: {'imageTags', 'imageSizeGB', 'imagePushedAt', 'imageUris', 'imageDigest',
+    'imageSizeBytes', 'lastRecordedPullTime' (datetime or None)}
+"""
+from __future__ import annotations
+
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
+
+import boto3
+
+from aws_clients import ClientFactory
+from aws_errors import AWS_ERRORS, error_code, error_message
+from parallel import map_in_pool
+from regions import enabled_regions
+
+BYTES_PER_GB = 10**9
+VANISHED = "RepositoryNotFoundException"
+
+
+def bytes_to_gb(size_bytes: int) -> float:
+    """Decimal gigabytes (10^9 bytes), as the manual's port counts them."""
+    return size_bytes / BYTES_PER_GB
+
+
+def image_uris(repository_uri: str, digest: str, tags: list[str]) -> list[str]:
+    """Every URI a function can name this image by: one per tag, plus the digest form."""
+    return [f"{repository_uri}:{tag}" for tag in tags] + [f"{repository_uri}@{digest}"]
+
+
+def image_object(detail: dict[str, Any], repository_uri: str) -> dict[str, Any]:
+    """Shape one DescribeImages imageDetail into the manual's image object."""
+    tags = list(detail.get("imageTags", []))
+    size_bytes = int(detail.get("imageSizeInBytes", 0))
+    return {
+        "imageTags": tags,
+        "imageSizeGB": bytes_to_gb(size_bytes),
+        "imagePushedAt": detail.get("imagePushedAt"),
+        "imageUris": image_uris(repository_uri, detail["imageDigest"], tags),
+        "imageDigest": detail["imageDigest"],
+        "imageSizeBytes": size_bytes,
+        "lastRecordedPullTime": detail.get("lastRecordedPullTime"),
+    }
+
+
+def repository_object(name: str, uri: str, images: list[dict[str, Any]]) -> dict[str, Any]:
+    """The manual's repository object; an empty repository has size 0 and no push date."""
+    total = sum(image["imageSizeBytes"] for image in images)
+    pushed = [image["imagePushedAt"] for image in images if image["imagePushedAt"] is not None]
+    return {
+        "repositoryName": name,
+        "repositoryUri": uri,
+        "images": images,
+        "totalSizeGB": bytes_to_gb(total),
+        "totalSizeBytes": total,
+        "lastPushedDate": max(pushed) if pushed else None,
+    }
+
+
+def get_repository_object(client: Any, repositoryName: str, repositoryUri: str) -> dict[str, Any] | tuple[str, str] | None:
+    """One repository with all its images (every DescribeImages page).
+
+    Returns:
+        The repository object; (repositoryName, error message) when ECR refuses;
+        None when the repository was deleted after it was listed.
+    """
+    try:
+        pages = client.get_paginator("describe_images").paginate(repositoryName=repositoryName)
+        images = [image_object(detail, repositoryUri) for page in pages for detail in page.get("imageDetails", [])]
+    except AWS_ERRORS as exc:
+        if error_code(exc) == VANISHED:
+            return None
+        return (repositoryName, error_message(exc))
+    return repository_object(repositoryName, repositoryUri, images)
+
+
+def list_repositories(client: Any) -> list[dict[str, Any]]:
+    """Every repository of the client's region (every DescribeRepositories page)."""
+    pages = client.get_paginator("describe_repositories").paginate()
+    return [repository for page in pages for repository in page.get("repositories", [])]
+
+
+def region_object(results: list[Any]) -> dict[str, Any]:
+    """Combine per-repository results into the manual's region object."""
+    repositories = [result for result in results if isinstance(result, dict)]
+    errors = [result for result in results if isinstance(result, tuple)]
+    total = sum(repository["totalSizeBytes"] for repository in repositories)
+    return {"repositories": repositories, "totalSizeGB": bytes_to_gb(total), "totalSizeBytes": total, "errors": errors}
+
+
+def get_region_ecr_object(client: Any, region: str, executor: Executor | None = None) -> dict[str, Any] | tuple[str, str]:
+    """All repositories of one region; repositories are read concurrently in `executor`.
+
+    Returns:
+        The region object (repositories that failed are in its 'errors'), or
+        (region, error message) when the region itself cannot be listed.
+    """
+    try:
+        listed = list_repositories(client)
+    except AWS_ERRORS as exc:
+        return (region, error_message(exc))
+
+    def read(repository: dict[str, Any]) -> Any:
+        return get_repository_object(client, repository["repositoryName"], repository["repositoryUri"])
+
+    return region_object(map_in_pool(read, listed, executor, workers=1))
+
+
+def get_region_ecr_object_dic(
+    session: boto3.Session,
+    regions: list[str] | None = None,
+    errors: list[tuple[str, str]] | None = None,
+    clients: ClientFactory | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The ECR object of every region (enabled regions by default).
+
+    Every failure is appended to `errors` as (region, message) or
+    ("region/repository", message); failed regions are left out of the result.
+    """
+    clients = clients or ClientFactory(session)
+    regions = regions if regions is not None else enabled_regions(clients)
+    errors = errors if errors is not None else []
+    workers = clients.workers
+    with ThreadPoolExecutor(workers) as region_pool, ThreadPoolExecutor(workers) as repository_pool:
+        def collect(region: str) -> Any:
+            try:
+                return get_region_ecr_object(clients.get("ecr", region), region, repository_pool)
+            except AWS_ERRORS as exc:  # e.g. an endpoint that cannot be resolved
+                return (region, error_message(exc))
+
+        results = list(region_pool.map(collect, regions))
+    ecr_object = {}
+    for region, result in zip(regions, results):
+        if isinstance(result, tuple):
+            errors.append(result)
+            continue
+        errors.extend((f"{region}/{name}", message) for name, message in result["errors"])
+        ecr_object[region] = result
+    return ecr_object

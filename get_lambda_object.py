@@ -1,0 +1,117 @@
+"""Lambda inventory: every function of every region, as the manual's objects.
+
+Function object: {'FunctionName', 'MemorySize', 'LastModified', 'PackageType', 'ImageUri',
+    'Description', 'LogGroupName', 'ResolvedImageUri'} (the two image keys are None for Zip).
+"""
+from __future__ import annotations
+
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
+
+import boto3
+
+from aws_clients import ClientFactory
+from aws_errors import AWS_ERRORS, error_code, error_message
+from parallel import map_in_pool
+from regions import enabled_regions
+
+IMAGE = "Image"
+VANISHED = "ResourceNotFoundException"
+
+
+def log_group_name(configuration: dict[str, Any]) -> str:
+    """The function's log group: LoggingConfig.LogGroup, else Lambda's default."""
+    custom = (configuration.get("LoggingConfig") or {}).get("LogGroup")
+    return custom or f"/aws/lambda/{configuration['FunctionName']}"
+
+
+def function_object(configuration: dict[str, Any], code: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Shape a ListFunctions entry (plus GetFunction's Code for images) into the manual's object."""
+    code = code or {}
+    return {
+        "FunctionName": configuration["FunctionName"],
+        "MemorySize": configuration.get("MemorySize"),
+        "LastModified": configuration.get("LastModified"),
+        "PackageType": configuration.get("PackageType", "Zip"),
+        "ImageUri": code.get("ImageUri"),
+        "Description": configuration.get("Description", ""),
+        "LogGroupName": log_group_name(configuration),
+        "ResolvedImageUri": code.get("ResolvedImageUri"),
+    }
+
+
+def list_functions(client: Any) -> list[dict[str, Any]]:
+    """Every function configuration of the client's region (every ListFunctions page)."""
+    pages = client.get_paginator("list_functions").paginate()
+    return [function for page in pages for function in page.get("Functions", [])]
+
+
+def image_code(client: Any, region: str, name: str, errors: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """GetFunction's Code of an image function; None when it vanished, {} with an error noted."""
+    try:
+        return client.get_function(FunctionName=name).get("Code", {})
+    except AWS_ERRORS as exc:
+        if error_code(exc) == VANISHED:
+            return None
+        errors.append((f"{region}/{name}", error_message(exc)))
+        return {}
+
+
+def get_region_lambda_object(
+    client: Any,
+    region: str,
+    executor: Executor | None = None,
+    errors: list[tuple[str, str]] | None = None,
+) -> list[dict[str, Any]] | None:
+    """All functions of one region; GetFunction only for image functions, run in `executor`.
+
+    Returns:
+        The list of function objects, or None when the region cannot be listed
+        (the reason is appended to `errors`, as are per-function GetFunction failures).
+    """
+    errors = errors if errors is not None else []
+    try:
+        configurations = list_functions(client)
+    except AWS_ERRORS as exc:
+        errors.append((region, error_message(exc)))
+        return None
+
+    def shape(configuration: dict[str, Any]) -> dict[str, Any] | None:
+        if configuration.get("PackageType") != IMAGE:
+            return function_object(configuration)
+        code = image_code(client, region, configuration["FunctionName"], errors)
+        return None if code is None else function_object(configuration, code)
+
+    return [function for function in map_in_pool(shape, configurations, executor, workers=1) if function]
+
+
+def get_region_lambda_object_dic(
+    session: boto3.Session,
+    regions: list[str] | None = None,
+    errors: list[tuple[str, str]] | None = None,
+    clients: ClientFactory | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The Lambda object of every region (enabled regions by default).
+
+    Every failure is appended to `errors` as (region, message) or
+    ("region/function", message); regions that failed are left out of the result.
+    """
+    clients = clients or ClientFactory(session)
+    regions = regions if regions is not None else enabled_regions(clients)
+    errors = errors if errors is not None else []
+    with ThreadPoolExecutor(clients.workers) as region_pool, ThreadPoolExecutor(clients.workers) as function_pool:
+        def collect(region: str) -> tuple[list[dict[str, Any]] | None, list[tuple[str, str]]]:
+            region_errors: list[tuple[str, str]] = []
+            try:
+                functions = get_region_lambda_object(clients.get("lambda", region), region, function_pool, region_errors)
+            except AWS_ERRORS as exc:
+                functions, region_errors = None, [(region, error_message(exc))]
+            return functions, region_errors
+
+        results = list(region_pool.map(collect, regions))
+    lambda_object = {}
+    for region, (functions, region_errors) in zip(regions, results):
+        errors.extend(region_errors)
+        if functions is not None:
+            lambda_object[region] = functions
+    return lambda_object
