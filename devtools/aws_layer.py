@@ -1,0 +1,565 @@
+"""WSGI middleware that makes moto's server page, fail and answer like real AWS."""
+
+from __future__ import annotations
+
+import base64
+import collections
+import io
+import json
+import logging
+import urllib.request
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qsl, urlencode
+from xml.sax.saxutils import escape
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+from werkzeug.test import EnvironBuilder
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+Key = tuple[str, str]
+
+JSON_SERVICES = {"ecr", "logs"}
+ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921"
+CREDENTIAL_RE = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request")
+LAMBDA_PATH_RE = re.compile(r"^/\d{4}-\d{2}-\d{2}/functions/?(?P<name>[^/]*)/?(?P<sub>[^/]*)")
+IMAGE_TAG_RE = re.compile(r"^(?P<host>[^/]+\.amazonaws\.com)/(?P<repo>[^:@]+):(?P<tag>[^:@/]+)$")
+LAMBDA_OPERATIONS = {
+    ("GET", False, ""): "ListFunctions",
+    ("POST", False, ""): "CreateFunction",
+    ("GET", True, ""): "GetFunction",
+    ("DELETE", True, ""): "DeleteFunction",
+    ("PUT", True, "code"): "UpdateFunctionCode",
+    ("GET", True, "configuration"): "GetFunctionConfiguration",
+    ("PUT", True, "configuration"): "UpdateFunctionConfiguration",
+    ("GET", True, "aliases"): "ListAliases",
+    ("GET", True, "versions"): "ListVersionsByFunction",
+}
+THROTTLES = {  # service -> (code, status)
+    "lambda": ("TooManyRequestsException", 429),
+    "ec2": ("RequestLimitExceeded", 503),
+    "sts": ("Throttling", 400),
+    "iam": ("Throttling", 400),
+}
+HTTP_PHRASES = {s.value: s.phrase for s in HTTPStatus}
+ECR_PAGE = (100, 1000)  # (default, max)
+LAMBDA_PAGE = (50, 50)
+
+
+@dataclass
+class Request:
+    """One incoming request, body already read."""
+
+    environ: dict
+    body: bytes
+    service: str
+    region: str
+    operation: str
+
+    @property
+    def key(self) -> Key:
+        """Counter key (operation, region)."""
+        return (self.operation, self.region)
+
+    def json(self) -> dict:
+        """Body parsed as JSON ({} when empty or invalid)."""
+        try:
+            doc = json.loads(self.body or b"{}")
+        except ValueError:
+            return {}
+        return doc if isinstance(doc, dict) else {}
+
+
+@dataclass
+class Response:
+    """A complete WSGI answer."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        """True for 2xx answers."""
+        return self.status.startswith("2")
+
+    def json(self) -> Any:
+        """Body parsed as JSON (None when not JSON)."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def with_json(self, doc: Any) -> Response:
+        """Copy with a new JSON body and a fixed Content-Length."""
+        body = json.dumps(doc).encode()
+        headers = [(k, v) for k, v in self.headers if k.lower() != "content-length"]
+        return Response(self.status, headers + [("Content-Length", str(len(body)))], body)
+
+
+@dataclass
+class Failure:
+    """A configured injected error."""
+
+    region: str | None
+    operation: str | None
+    code: str
+    message: str
+    status: int
+    times: int | None = field(default=None)
+
+    def matches(self, req: Request) -> bool:
+        """True if this failure applies to the request."""
+        return self.region in (None, req.region) and self.operation in (None, req.operation)
+
+
+def encode_token(offset: int) -> str:
+    """Opaque paging token for an offset."""
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def decode_token(token: str | None) -> int:
+    """Offset from a paging token; ValueError if the token is not ours."""
+    if token is None:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["o"]
+    except Exception as exc:
+        raise ValueError(token) from exc
+    if not isinstance(offset, int) or offset < 0:
+        raise ValueError(token)
+    return offset
+
+
+def page_size(value: Any, limits: tuple[int, int]) -> int:
+    """Validated page size; ValueError when out of range."""
+    default, maximum = limits
+    size = default if value in (None, "") else int(value)
+    if size < 1:
+        raise ValueError(value)
+    return min(size, maximum)
+
+
+def read_body(environ: dict) -> bytes:
+    """Read the request body once, respecting CONTENT_LENGTH."""
+    length = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
+    if length.isdigit():
+        return stream.read(int(length))
+    return stream.read() if environ.get("wsgi.input_terminated") else b""
+
+
+def service_and_region(environ: dict) -> tuple[str, str]:
+    """Service and region from the SigV4 credential scope."""
+    scope = environ.get("HTTP_AUTHORIZATION", "") or environ.get("QUERY_STRING", "")
+    match = CREDENTIAL_RE.search(scope.replace("%2F", "/"))
+    if match:
+        return match.group(2).lower(), match.group(1)
+    if environ.get("PATH_INFO", "").startswith("/2015-03-31/"):
+        return "lambda", "unknown"
+    return "unknown", "unknown"
+
+
+def lambda_operation(method: str, path: str) -> str:
+    """Operation name for a Lambda REST path."""
+    match = LAMBDA_PATH_RE.match(path)
+    if match:
+        key = (method, bool(match["name"]), match["sub"])
+        if key in LAMBDA_OPERATIONS:
+            return LAMBDA_OPERATIONS[key]
+    prefix = "/".join(path.split("/")[:3])
+    return f"lambda:{method} {prefix}"
+
+
+def operation_name(environ: dict, service: str, body: bytes) -> str:
+    """Operation name from X-Amz-Target, Lambda path or Action parameter."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+    if service == "lambda":
+        return lambda_operation(method, path)
+    params = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+    if "form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+        params.update(parse_qsl(body.decode("utf-8", "replace")))
+    return params.get("Action") or f"{service}:{method} {path}"
+
+
+def error_response(service: str, code: str, message: str, status: int) -> Response:
+    """An AWS error in the wire format of the service."""
+    status_line = f"{status} {HTTP_PHRASES.get(status, 'Error')}"
+    if service == "lambda":
+        body = json.dumps({"Type": "User", "Message": message}).encode()
+        headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
+    elif service == "ec2":
+        body = (f"<Response><Errors><Error><Code>{escape(code)}</Code><Message>{escape(message)}"
+                "</Message></Error></Errors><RequestID>x</RequestID></Response>").encode()
+        headers = [("Content-Type", "text/xml")]
+    elif service in JSON_SERVICES or service not in THROTTLES:
+        body = json.dumps({"__type": code, "message": message}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.1")]
+    else:
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{escape(code)}</Code><Message>"
+                f"{escape(message)}</Message></Error><RequestId>x</RequestId></ErrorResponse>").encode()
+        headers = [("Content-Type", "text/xml")]
+    headers += [("Content-Length", str(len(body))), ("x-amzn-RequestId", "x")]
+    return Response(status_line, headers, body)
+
+
+def throttle_response(service: str) -> Response:
+    """The service's throttling error."""
+    code, status = THROTTLES.get(service, ("ThrottlingException", 400))
+    return error_response(service, code, "Rate exceeded", status)
+
+
+def default_logging_config(name: str, given: dict | None) -> dict:
+    """LoggingConfig as AWS reports it, defaults filled in."""
+    config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}", **(given or {})}
+    if config["LogFormat"] == "JSON":
+        config = {"ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO", **config}
+    return config
+
+
+class AwsLayer:
+    """WSGI middleware in front of moto's app."""
+
+    def __init__(self, app: WsgiApp, *, latency: float = 0.0,
+                 throttle_fraction: float = 0.0, seed: int = 0) -> None:
+        """Wrap app; latency in seconds, throttle_fraction in [0, 1]."""
+        self.app = app
+        self.latency = latency
+        self.throttle_fraction = throttle_fraction
+        self.calls: collections.Counter = collections.Counter()
+        self.throttled: collections.Counter = collections.Counter()
+        self.image_overrides: dict = {}
+        self.log_stream_overrides: dict = {}
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+        self._failures: list[Failure] = []
+        self._logging_configs: dict[Key, dict] = {}
+        self._resolved_images: dict[Key, str] = {}
+        self._handlers: dict[str, Callable[[Request], Response]] = {
+            "DescribeRepositories": lambda r: self._page_ecr(r, "repositories", "repositoryNames"),
+            "DescribeImages": lambda r: self._page_ecr(r, "imageDetails", "imageIds"),
+            "ListFunctions": self._list_functions,
+            "GetFunction": self._get_function,
+            "GetFunctionConfiguration": self._get_function,
+            "CreateFunction": self._create_function,
+            "UpdateFunctionCode": self._update_function_code,
+            "UpdateFunctionConfiguration": self._update_function_configuration,
+            "DescribeLogStreams": self._describe_log_streams,
+        }
+
+    # ---- public controls -------------------------------------------------
+
+    def reset_counts(self) -> None:
+        """Forget all counted calls and throttles."""
+        with self._lock:
+            self.calls.clear()
+            self.throttled.clear()
+
+    def fail(self, *, region: str | None = None, operation: str | None = None,
+             code: str = "AccessDeniedException", message: str = "User is not authorized",
+             status: int = 400, times: int | None = None) -> None:
+        """Answer matching requests with an AWS error (times=None: forever)."""
+        if times is not None and times <= 0:
+            return
+        with self._lock:
+            self._failures.append(Failure(region, operation, code, message, status, times))
+
+    def clear_failures(self) -> None:
+        """Remove all configured failures."""
+        with self._lock:
+            self._failures.clear()
+
+    def reset(self) -> None:
+        """Forget everything: knobs, counts, overrides and what was recorded of functions."""
+        self.clear_failures()
+        self.reset_counts()
+        self.latency = 0.0
+        self.throttle_fraction = 0.0
+        with self._lock:
+            self.image_overrides.clear()
+            self.log_stream_overrides.clear()
+            self._logging_configs.clear()
+            self._resolved_images.clear()
+
+    # ---- WSGI entry ------------------------------------------------------
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """Handle one request."""
+        req = self._parse(environ)
+        with self._lock:
+            self.calls[req.key] += 1
+        if self.latency > 0:
+            time.sleep(self.latency)
+        resp = self._injected(req) or self._dispatch(req)
+        start_response(resp.status, resp.headers)
+        return [resp.body]
+
+    def _parse(self, environ: dict) -> Request:
+        """Read body and identify service, region and operation."""
+        body = read_body(environ)
+        service, region = service_and_region(environ)
+        try:
+            operation = operation_name(environ, service, body)
+        except Exception:  # never crash on odd requests
+            operation = f"{service}:unknown"
+        return Request(environ, body, service, region, operation)
+
+    def _injected(self, req: Request) -> Response | None:
+        """A configured failure or a random throttle, if one applies."""
+        with self._lock:
+            failure = next((f for f in self._failures if f.matches(req)), None)
+            if failure is not None:
+                self._consume(failure)
+                return error_response(req.service, failure.code, failure.message, failure.status)
+            if self.throttle_fraction > 0 and self._random.random() < self.throttle_fraction:
+                self.throttled[req.key] += 1
+                return throttle_response(req.service)
+        return None
+
+    def _consume(self, failure: Failure) -> None:
+        """Count down a limited failure (caller holds the lock)."""
+        if failure.times is not None:
+            failure.times -= 1
+            if failure.times <= 0:
+                self._failures.remove(failure)
+
+    def _dispatch(self, req: Request) -> Response:
+        """Route to an operation handler or forward unchanged."""
+        handler = self._handlers.get(req.operation)
+        return handler(req) if handler else self._forward(req)
+
+    def _forward(self, req: Request, body: bytes | None = None,
+                 query: str | None = None) -> Response:
+        """Call the wrapped app, optionally with a new body or query string."""
+        environ = dict(req.environ)
+        body = req.body if body is None else body
+        environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        if query is not None:
+            environ["QUERY_STRING"] = query
+            uri = environ.get("PATH_INFO", "/") + (f"?{query}" if query else "")
+            environ.update({k: uri for k in ("REQUEST_URI", "RAW_URI") if k in environ})
+        return self._call_app(environ)
+
+    def _call_app(self, environ: dict) -> Response:
+        """Run the wrapped app and collect its whole answer."""
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured["status"], captured["headers"] = status, list(headers)
+            return chunks.append
+
+        result = self.app(environ, start_response)
+        try:
+            chunks.extend(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        return Response(captured["status"], captured["headers"], b"".join(chunks))
+
+    # ---- ECR ---------------------------------------------------------------
+
+    def _page_ecr(self, req: Request, key: str, filter_key: str) -> Response:
+        """Page an ECR listing like AWS (maxResults / nextToken)."""
+        params = req.json()
+        if params.get(filter_key):
+            return self._rewrite(self._forward(req), self._override_images)
+        try:
+            offset = decode_token(params.pop("nextToken", None))
+            size = page_size(params.pop("maxResults", None), ECR_PAGE)
+        except ValueError:
+            return error_response(req.service, "InvalidParameterException",
+                                  "Invalid parameter at 'nextToken' or 'maxResults'", 400)
+        resp = self._forward(req, json.dumps(params).encode())
+        resp = self._rewrite(resp, self._override_images)
+        return self._rewrite(resp, lambda doc: self._slice(doc, key, "nextToken", offset, size))
+
+    @staticmethod
+    def _slice(doc: dict, key: str, token_key: str, offset: int, size: int) -> None:
+        """Cut doc[key] to one page and set or drop the next token."""
+        items = doc.get(key) or []
+        doc[key] = items[offset:offset + size]
+        doc.pop(token_key, None)
+        if offset + size < len(items):
+            doc[token_key] = encode_token(offset + size)
+
+    def _override_images(self, doc: dict) -> None:
+        """Apply image_overrides to DescribeImages imageDetails."""
+        for detail in doc.get("imageDetails") or []:
+            detail.update(self.image_overrides.get(detail.get("imageDigest"), {}))
+
+    def _rewrite(self, resp: Response, edit: Callable[[dict], None]) -> Response:
+        """Apply edit to a successful JSON object answer."""
+        doc = resp.json() if resp.ok else None
+        if not isinstance(doc, dict):
+            return resp
+        edit(doc)
+        return resp.with_json(doc)
+
+    def _resolve_tag(self, region: str, akid: str, repo: str, tag: str) -> str | None:
+        """Digest of repo:tag, asked from moto's ECR in-process."""
+        scope = f"{akid}/20260101/{region}/ecr/aws4_request"
+        environ = EnvironBuilder(
+            method="POST", path="/",
+            headers={"X-Amz-Target": f"{ECR_TARGET}.DescribeImages",
+                     "Content-Type": "application/x-amz-json-1.1",
+                     "Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, "
+                                      "SignedHeaders=host;x-amz-target, Signature=0"},
+            data=json.dumps({"repositoryName": repo, "imageIds": [{"imageTag": tag}]}),
+        ).get_environ()
+        resp = self._call_app(environ)
+        details = (resp.json() or {}).get("imageDetails") if resp.ok else None
+        return details[0].get("imageDigest") if details else None
+
+    # ---- Lambda ------------------------------------------------------------
+
+    def _list_functions(self, req: Request) -> Response:
+        """Page ListFunctions like AWS (Marker / MaxItems) and add LoggingConfig."""
+        params = parse_qsl(req.environ.get("QUERY_STRING", ""))
+        given = dict(params)
+        try:
+            offset = decode_token(given.get("Marker"))
+            size = page_size(given.get("MaxItems"), LAMBDA_PAGE)
+        except ValueError:
+            return error_response(req.service, "InvalidParameterValueException",
+                                  "Invalid Marker or MaxItems", 400)
+        query = urlencode([(k, v) for k, v in params if k not in ("Marker", "MaxItems")])
+        resp = self._forward(req, query=query)
+
+        def edit(doc: dict) -> None:
+            for config in doc.get("Functions") or []:
+                self._add_logging_config(req.region, config)
+            self._slice(doc, "Functions", "NextMarker", offset, size)
+
+        return self._rewrite(resp, edit)
+
+    def _get_function(self, req: Request) -> Response:
+        """Add LoggingConfig and the AWS-resolved image URI to GetFunction(Configuration)."""
+        def edit(doc: dict) -> None:
+            config = doc.get("Configuration", doc)
+            self._add_logging_config(req.region, config)
+            code = doc.get("Code") or {}
+            resolved = self._resolved_images.get((req.region, config.get("FunctionName")))
+            if resolved and "ResolvedImageUri" in code:
+                code["ResolvedImageUri"] = resolved
+
+        return self._rewrite(self._forward(req), edit)
+
+    def _add_logging_config(self, region: str, config: dict) -> None:
+        """Put the recorded (or AWS default) LoggingConfig into a function configuration."""
+        name = config.get("FunctionName")
+        if name:
+            stored = self._logging_configs.get((region, name))
+            config["LoggingConfig"] = stored or default_logging_config(name, None)
+
+    def _create_function(self, req: Request) -> Response:
+        """Record LoggingConfig and resolve the image tag of a new function."""
+        params = req.json()
+        resp = self._forward(req)
+        name = (resp.json() or {}).get("FunctionName") if resp.ok else None
+        if not name:
+            return resp
+        config = default_logging_config(name, params.get("LoggingConfig"))
+        with self._lock:
+            self._logging_configs[(req.region, name)] = config
+        self._record_image(req, name, (params.get("Code") or {}).get("ImageUri"))
+        return self._rewrite(resp, lambda doc: self._add_logging_config(req.region, doc))
+
+    def _update_function_code(self, req: Request) -> Response:
+        """Resolve the image tag of an updated function."""
+        resp = self._forward(req)
+        name = (resp.json() or {}).get("FunctionName") if resp.ok else None
+        if name:
+            self._record_image(req, name, req.json().get("ImageUri"))
+        return self._rewrite(resp, lambda doc: self._add_logging_config(req.region, doc))
+
+    def _update_function_configuration(self, req: Request) -> Response:
+        """Record a changed LoggingConfig."""
+        given = req.json().get("LoggingConfig")
+        resp = self._forward(req)
+        name = (resp.json() or {}).get("FunctionName") if resp.ok else None
+        if name and given is not None:
+            old = self._logging_configs.get((req.region, name)) or default_logging_config(name, None)
+            with self._lock:
+                self._logging_configs[(req.region, name)] = {**old, **given}
+        return self._rewrite(resp, lambda doc: self._add_logging_config(req.region, doc))
+
+    def _record_image(self, req: Request, name: str, image_uri: str | None) -> None:
+        """Store the digest-pinned URI AWS would report as ResolvedImageUri."""
+        if not image_uri:
+            return
+        resolved = image_uri if "@sha256:" in image_uri else None
+        match = IMAGE_TAG_RE.match(image_uri)
+        if match and not resolved:
+            image_region = match["host"].split(".")[3]
+            akid = req.environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2]
+            digest = self._resolve_tag(image_region, akid.split("/")[0] or "testing",
+                                       match["repo"], match["tag"])
+            resolved = f"{match['host']}/{match['repo']}@{digest}" if digest else None
+        with self._lock:
+            if resolved:
+                self._resolved_images[(req.region, name)] = resolved
+            else:
+                self._resolved_images.pop((req.region, name), None)
+
+    # ---- Logs --------------------------------------------------------------
+
+    def _describe_log_streams(self, req: Request) -> Response:
+        """Apply log_stream_overrides to DescribeLogStreams answers."""
+        params = req.json()
+        group = params.get("logGroupName") or params.get("logGroupIdentifier", "")
+        group = group.split(":log-group:")[-1].removesuffix(":*")
+        timestamp = self.log_stream_overrides.get((req.region, group))
+        if timestamp is None:
+            return self._forward(req)
+
+        def edit(doc: dict) -> None:
+            for stream in doc.get("logStreams") or []:
+                stream["lastEventTimestamp"] = timestamp
+
+        return self._rewrite(self._forward(req), edit)
+
+
+class LayeredMotoServer(ThreadedMotoServer):
+    """moto's threaded server with an AwsLayer in front."""
+
+    def __init__(self, ip_address: str = "127.0.0.1", port: int = 0, verbose: bool = False,
+                 *, latency: float = 0.0, throttle_fraction: float = 0.0, seed: int = 0) -> None:
+        """Create the server and its layer (not started)."""
+        super().__init__(ip_address=ip_address, port=port, verbose=verbose)
+        app = DomainDispatcherApplication(create_backend_app)
+        self.layer = AwsLayer(app, latency=latency, throttle_fraction=throttle_fraction, seed=seed)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    def _server_entry(self) -> None:
+        """Serve the layered app (same as the parent, but wrapped)."""
+        self._server = make_server(
+            self._ip_address, self._port, self.layer, True,
+            request_handler=MotoRequestHandler,
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+    @property
+    def endpoint_url(self) -> str:
+        """http://127.0.0.1:<port> of the running server."""
+        _, port = self.get_host_and_port()
+        return f"http://127.0.0.1:{port}"
+
+    def reset(self) -> None:
+        """An empty account again: moto's state (through its reset API) and the layer's."""
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")).close()
+        self.layer.reset()

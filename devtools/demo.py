@@ -1,0 +1,50 @@
+"""Run the whole report on a built-in simulated account (moto), with no AWS account and no Slack.
+
+    python -m devtools.demo [--send] [any lambda_function.py option, e.g. --format json]
+
+--send posts the report to a local fake Slack webhook and prints what it received.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from devtools.aws_layer import LayeredMotoServer
+from devtools.fake_slack import FakeSlack
+from devtools.simulated_account import Seeder, demo_account
+
+DEMO_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "ap-northeast-2",
+    "EMAIL": "ddps-lab@example.com",
+}
+
+
+def main(argv: list[str]) -> int:
+    """Seed the simulated account, then run the report's command line against it."""
+    send = "--send" in argv
+    argv = [arg for arg in argv if arg != "--send"]
+    server = LayeredMotoServer()
+    server.start()
+    try:
+        Seeder(server.endpoint_url, server.layer).seed(demo_account())
+        os.environ.update(DEMO_ENV, AWS_ENDPOINT_URL=server.endpoint_url)
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+        import lambda_function
+
+        if not send:
+            return lambda_function.main(["--dry-run", *argv])
+        with FakeSlack() as slack:
+            os.environ["SLACK_DDPS"] = slack.url
+            code = lambda_function.main(argv)
+            for index, text in enumerate(slack.texts(), start=1):
+                print(f"--- Slack message {index} ---\n{text}")
+            return code
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

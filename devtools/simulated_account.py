@@ -1,0 +1,193 @@
+"""Seed moto with a simulated AWS account: ECR images, Lambda functions and their logs.
+
+Used by the demo, the tests and the benchmark. Push dates, sizes and old log times that moto
+cannot store are given to the AwsLayer in front of it, which answers as AWS would.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+DAY = 86_400.0
+ROLE_NAME = "ecr-usage-report-demo-role"
+MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
+
+
+@dataclass
+class ImageSpec:
+    """One image: its tags, compressed size and ages."""
+
+    tags: list[str]
+    size_bytes: int
+    pushed_days_ago: float
+    pulled_days_ago: float | None = None
+
+
+@dataclass
+class FunctionSpec:
+    """One function. `image` is (repository, tag) or (repository, "@<image index>") for a digest pin;
+    None makes a Zip function. `last_run_days_ago` None means no log group at all;
+    `no_streams` makes an empty log group."""
+
+    name: str
+    image: tuple[str, str] | None = None
+    last_run_days_ago: float | None = None
+    log_group: str | None = None
+    no_streams: bool = False
+    memory: int = 512
+
+
+@dataclass
+class RegionSpec:
+    """What one region holds."""
+
+    name: str
+    repositories: dict[str, list[ImageSpec]] = field(default_factory=dict)
+    functions: list[FunctionSpec] = field(default_factory=list)
+
+
+def manifest_for(key: str) -> str:
+    """A distinct, valid image manifest for a key."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return json.dumps({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_TYPE,
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1469, "digest": f"sha256:{digest}"},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1000, "digest": f"sha256:{digest[::-1]}"}],
+    })
+
+
+def zip_bytes() -> bytes:
+    """A tiny deployment package for Zip functions."""
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("lambda_function.py", "def lambda_handler(event, context):\n    return 'ok'\n")
+    return buffer.getvalue()
+
+
+class Seeder:
+    """Writes RegionSpecs into moto through its HTTP API."""
+
+    def __init__(self, endpoint_url: str, layer: Any = None, now: float | None = None, workers: int = 8) -> None:
+        self.endpoint_url = endpoint_url
+        self.layer = layer
+        self.now = now or time.time()
+        self.workers = workers
+        self.session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.config = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=workers * 2)
+        self.digests: dict[tuple[str, str], list[str]] = {}  # (region, repository) -> digest per image
+
+    def client(self, service: str, region: str) -> Any:
+        return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self.config)
+
+    def seed(self, regions: list[RegionSpec]) -> None:
+        """Create everything; images first, since functions point at them."""
+        role = self.role_arn()
+        with ThreadPoolExecutor(self.workers) as pool:
+            list(pool.map(self.seed_repositories, regions))
+            list(pool.map(lambda spec: self.seed_functions(spec, role), regions))
+
+    def role_arn(self) -> str:
+        iam = self.client("iam", "us-east-1")
+        try:
+            return iam.get_role(RoleName=ROLE_NAME)["Role"]["Arn"]
+        except iam.exceptions.NoSuchEntityException:
+            return iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+
+    def seed_repositories(self, spec: RegionSpec) -> None:
+        ecr = self.client("ecr", spec.name)
+        for name, images in spec.repositories.items():
+            ecr.create_repository(repositoryName=name)
+            self.digests[(spec.name, name)] = [self.push(ecr, spec.name, name, index, image) for index, image in enumerate(images)]
+
+    def push(self, ecr: Any, region: str, repository: str, index: int, image: ImageSpec) -> str:
+        """Push one image with its first tag, add the others, record what moto cannot store."""
+        manifest = manifest_for(f"{region}/{repository}/{index}")
+        first = {"imageTag": image.tags[0]} if image.tags else {}
+        digest = ecr.put_image(repositoryName=repository, imageManifest=manifest, **first)["image"]["imageId"]["imageDigest"]
+        for tag in image.tags[1:]:
+            ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)
+        if self.layer is not None:
+            override = {"imageSizeInBytes": image.size_bytes, "imagePushedAt": self.now - image.pushed_days_ago * DAY}
+            if image.pulled_days_ago is not None:
+                override["lastRecordedPullTime"] = self.now - image.pulled_days_ago * DAY
+            self.layer.image_overrides[digest] = override
+        return digest
+
+    def seed_functions(self, spec: RegionSpec, role: str) -> None:
+        lam = self.client("lambda", spec.name)
+        logs = self.client("logs", spec.name)
+        account = "123456789012"
+        for function in spec.functions:
+            arguments: dict[str, Any] = {"FunctionName": function.name, "Role": role, "MemorySize": function.memory}
+            if function.image is None:
+                arguments.update(Runtime="python3.12", Handler="lambda_function.lambda_handler", Code={"ZipFile": zip_bytes()})
+            else:
+                repository, reference = function.image
+                uri = f"{account}.dkr.ecr.{spec.name}.amazonaws.com/{repository}"
+                if reference.startswith("@"):
+                    uri += "@" + self.digests[(spec.name, repository)][int(reference[1:])]
+                else:
+                    uri += f":{reference}"
+                arguments.update(PackageType="Image", Code={"ImageUri": uri})
+            if function.log_group:
+                arguments["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": function.log_group}
+            lam.create_function(**arguments)
+            self.seed_logs(logs, spec.name, function)
+
+    def seed_logs(self, logs: Any, region: str, function: FunctionSpec) -> None:
+        """A log group whose newest event is `last_run_days_ago` old (or empty, or none)."""
+        if function.last_run_days_ago is None and not function.no_streams:
+            return
+        group = function.log_group or f"/aws/lambda/{function.name}"
+        logs.create_log_group(logGroupName=group)
+        if function.no_streams:
+            return
+        logs.create_log_stream(logGroupName=group, logStreamName="2026/01/01/[$LATEST]0001")
+        logs.put_log_events(
+            logGroupName=group, logStreamName="2026/01/01/[$LATEST]0001",
+            logEvents=[{"timestamp": int(self.now * 1000) - 60_000, "message": "START RequestId: 1"}],
+        )
+        if self.layer is not None:
+            self.layer.log_stream_overrides[(region, group)] = int((self.now - function.last_run_days_ago * DAY) * 1000)
+
+
+GB = 10**9
+MB = 10**6
+
+
+def demo_account() -> list[RegionSpec]:
+    """A small lab account: a busy Seoul region, two quieter ones, a few empty regions."""
+    seoul = RegionSpec("ap-northeast-2")
+    seoul.repositories = {
+        "ddps/image-resize": [
+            ImageSpec(["latest", "v3"], 412 * MB, 3, 0.5),
+            ImageSpec(["v2"], 405 * MB, 40, 30),
+            ImageSpec([], 398 * MB, 90),
+        ],
+        "ddps/ml-inference": [ImageSpec(["2024.11"], int(2.1 * GB), 200, 150), ImageSpec(["2025.06"], int(2.3 * GB), 20, 1)],
+        "legacy/crawler": [ImageSpec(["final"], 730 * MB, 420)],
+        "sandbox/empty": [],
+    }
+    seoul.functions = [
+        FunctionSpec("image-resize-prod", ("ddps/image-resize", "latest"), last_run_days_ago=0.02),
+        FunctionSpec("image-resize-canary", ("ddps/image-resize", "@1"), last_run_days_ago=12),
+        FunctionSpec("ml-inference-api", ("ddps/ml-inference", "2025.06"), last_run_days_ago=2, log_group="/ddps/ml-inference"),
+        FunctionSpec("ml-inference-batch", ("ddps/ml-inference", "2025.06"), no_streams=True),
+        FunctionSpec("usage-report-zip", None, last_run_days_ago=30),
+    ]
+    virginia = RegionSpec("us-east-1")
+    virginia.repositories = {"experiments/gpu-bench": [ImageSpec(["cuda12"], int(5.8 * GB), 190)]}
+    oregon = RegionSpec("us-west-2")
+    oregon.repositories = {"ddps/api": [ImageSpec(["prod"], 250 * MB, 8, 0.1)]}
+    oregon.functions = [FunctionSpec("api-prod", ("ddps/api", "prod"), last_run_days_ago=None)]
+    return [seoul, virginia, oregon]

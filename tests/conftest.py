@@ -1,0 +1,65 @@
+"""Shared fixtures: moto's server (behind our AwsLayer) over real HTTP, and a fake Slack webhook."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devtools.aws_layer import LayeredMotoServer  # noqa: E402
+from devtools.fake_slack import FakeSlack  # noqa: E402
+from devtools.simulated_account import RegionSpec, Seeder  # noqa: E402
+
+CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SLACK_DDPS", "REGIONS", "MAX_WORKERS", "EMAIL")
+
+
+@pytest.fixture(scope="session")
+def aws_server() -> Iterator[LayeredMotoServer]:
+    """One moto server for the session; `aws` resets it for every test."""
+    server = LayeredMotoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> LayeredMotoServer:
+    """An empty simulated AWS account reached through AWS_ENDPOINT_URL, with dummy credentials."""
+    aws_server.reset()
+    for name in CLEARED_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws_server.endpoint_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("EMAIL", "lab@example.com")
+    return aws_server
+
+
+@pytest.fixture
+def seed(aws: LayeredMotoServer):
+    """seed([RegionSpec, ...]) -> Seeder (its .digests name each pushed image)."""
+    def seed_regions(regions: list[RegionSpec]) -> Seeder:
+        seeder = Seeder(aws.endpoint_url, aws.layer)
+        seeder.seed(regions)
+        aws.layer.reset_counts()
+        return seeder
+
+    return seed_regions
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
+    """A local webhook server; SLACK_DDPS points at it. Pacing and backoff are shortened."""
+    import slack_utils
+
+    monkeypatch.setattr(slack_utils, "MIN_INTERVAL_SECONDS", 0.01)
+    with FakeSlack() as fake:
+        monkeypatch.setenv("SLACK_DDPS", fake.url)
+        yield fake

@@ -1,0 +1,341 @@
+"""Tests of devtools.aws_layer against a live LayeredMotoServer."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+import time
+import zipfile
+from typing import Any, Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from devtools.aws_layer import LayeredMotoServer
+
+REGION = "us-east-1"
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # max_attempts=1 means ONE RETRY
+ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]})
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LayeredMotoServer]:
+    """A running layered moto server for the whole module."""
+    srv = LayeredMotoServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean_layer(server: LayeredMotoServer) -> Iterator[None]:
+    """Reset the layer's knobs around every test."""
+    yield
+    layer = server.layer
+    layer.clear_failures()
+    layer.reset_counts()
+    layer.latency = 0.0
+    layer.throttle_fraction = 0.0
+    layer.image_overrides.clear()
+    layer.log_stream_overrides.clear()
+
+
+def client(server: LayeredMotoServer, service: str, region: str = REGION,
+           config: Config | None = None) -> Any:
+    """A boto3 client aimed at the server."""
+    return boto3.client(service, region_name=region, endpoint_url=server.endpoint_url,
+                        aws_access_key_id="testing", aws_secret_access_key="testing",
+                        config=config)
+
+
+def manifest(seed: str) -> str:
+    """A small, unique image manifest."""
+    def digest(kind: str) -> str:
+        return "sha256:" + hashlib.sha256(f"{kind}{seed}".encode()).hexdigest()
+    return json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                   "size": 7023, "digest": digest("config")},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "size": 32654, "digest": digest("layer")}]})
+
+
+def push(ecr: Any, repo: str, seed: str, tag: str | None = None) -> str:
+    """Push an image and return its digest."""
+    kwargs = {"imageTag": tag} if tag else {}
+    image = ecr.put_image(repositoryName=repo, imageManifest=manifest(seed), **kwargs)["image"]
+    return image["imageId"]["imageDigest"]
+
+
+def zip_bytes() -> bytes:
+    """A real zip containing a handler."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("index.py", "def handler(event, context):\n    return 1\n")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def role_arn(server: LayeredMotoServer) -> str:
+    """An IAM role Lambda accepts."""
+    iam = client(server, "iam")
+    return iam.create_role(RoleName="layer-test", AssumeRolePolicyDocument=ROLE_POLICY)["Role"]["Arn"]
+
+
+# ---- paging ------------------------------------------------------------------
+
+
+def test_describe_repositories_pages_like_aws(server: LayeredMotoServer) -> None:
+    ecr = client(server, "ecr", "eu-west-1")
+    for i in range(105):
+        ecr.create_repository(repositoryName=f"paging/repo-{i:03d}")
+    first = ecr.describe_repositories()
+    assert len(first["repositories"]) == 100 and "nextToken" in first
+    small = ecr.describe_repositories(maxResults=7)
+    assert len(small["repositories"]) == 7
+    names = [r["repositoryName"] for page in ecr.get_paginator("describe_repositories").paginate()
+             for r in page["repositories"]]
+    assert names == [f"paging/repo-{i:03d}" for i in range(105)]
+    pages = list(ecr.get_paginator("describe_repositories").paginate(
+        PaginationConfig={"PageSize": 50}))
+    assert [len(p["repositories"]) for p in pages] == [50, 50, 5]
+    assert server.layer.calls[("DescribeRepositories", "eu-west-1")] == 2 + 2 + 3
+
+
+def test_describe_images_pages_like_aws(server: LayeredMotoServer) -> None:
+    ecr = client(server, "ecr", "eu-west-2")
+    ecr.create_repository(repositoryName="many")
+    digests = [push(ecr, "many", f"many-{i}", tag=f"t{i}" if i % 2 else None) for i in range(230)]
+    first = ecr.describe_images(repositoryName="many")
+    assert len(first["imageDetails"]) == 100 and first["nextToken"]
+    pages = list(ecr.get_paginator("describe_images").paginate(repositoryName="many"))
+    assert [len(p["imageDetails"]) for p in pages] == [100, 100, 30]
+    assert sorted(d["imageDigest"] for p in pages for d in p["imageDetails"]) == sorted(digests)
+    one = ecr.describe_images(repositoryName="many", imageIds=[{"imageTag": "t3"}])
+    assert [d["imageDigest"] for d in one["imageDetails"]] == [digests[3]]
+
+
+def test_bad_ecr_token_is_invalid_parameter(server: LayeredMotoServer) -> None:
+    ecr = client(server, "ecr", config=NO_RETRY)
+    with pytest.raises(ClientError) as err:
+        ecr.describe_repositories(nextToken="not-a-token")
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_list_functions_pages_like_aws(server: LayeredMotoServer, role_arn: str) -> None:
+    lam = client(server, "lambda", "ap-south-1")
+    code = zip_bytes()
+    for i in range(120):
+        lam.create_function(FunctionName=f"fn-{i:03d}", Role=role_arn, Runtime="python3.12",
+                            Handler="index.handler", Code={"ZipFile": code})
+    first = lam.list_functions()
+    assert len(first["Functions"]) == 50 and first["NextMarker"]
+    assert len(lam.list_functions(MaxItems=10)["Functions"]) == 10
+    assert len(lam.list_functions(MaxItems=500)["Functions"]) == 50
+    pages = list(lam.get_paginator("list_functions").paginate())
+    assert [len(p["Functions"]) for p in pages] == [50, 50, 20]
+    names = [f["FunctionName"] for p in pages for f in p["Functions"]]
+    assert sorted(names) == [f"fn-{i:03d}" for i in range(120)]
+    assert server.layer.calls[("CreateFunction", "ap-south-1")] == 120
+    assert server.layer.calls[("ListFunctions", "ap-south-1")] == 1 + 1 + 1 + 3
+
+
+# ---- counting, failures, throttling, latency ------------------------------------
+
+
+def test_calls_are_counted_per_operation_and_region(server: LayeredMotoServer) -> None:
+    client(server, "ecr", "us-west-2").describe_repositories()
+    client(server, "logs", "us-west-2").describe_log_groups()
+    client(server, "ec2", "us-west-2").describe_regions()
+    client(server, "sts").get_caller_identity()
+    calls = server.layer.calls
+    assert calls[("DescribeRepositories", "us-west-2")] == 1
+    assert calls[("DescribeLogGroups", "us-west-2")] == 1
+    assert calls[("DescribeRegions", "us-west-2")] == 1
+    assert calls[("GetCallerIdentity", "us-east-1")] == 1
+    server.layer.reset_counts()
+    assert not server.layer.calls
+
+
+@pytest.mark.parametrize("service,call,operation", [
+    ("ecr", lambda c: c.describe_repositories(), "DescribeRepositories"),
+    ("logs", lambda c: c.describe_log_groups(), "DescribeLogGroups"),
+    ("lambda", lambda c: c.list_functions(), "ListFunctions"),
+    ("ec2", lambda c: c.describe_regions(), "DescribeRegions"),
+    ("sts", lambda c: c.get_caller_identity(), "GetCallerIdentity"),
+])
+def test_fail_answers_with_service_error(server: LayeredMotoServer, service: str,
+                                         call: Any, operation: str) -> None:
+    server.layer.fail(region="eu-north-1", operation=operation, code="AccessDeniedException",
+                      message="nope", times=1)
+    denied = client(server, service, "eu-north-1", config=NO_RETRY)
+    with pytest.raises(ClientError) as err:
+        call(denied)
+    assert err.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert err.value.response["Error"]["Message"] == "nope"
+    call(denied)  # times=1 used up
+
+
+def test_fail_filters_by_region_and_operation(server: LayeredMotoServer) -> None:
+    server.layer.fail(region="sa-east-1", operation="DescribeImages", code="RepositoryNotFoundException")
+    client(server, "ecr", "sa-east-1").describe_repositories()
+    client(server, "ecr", "ca-central-1").describe_repositories()
+    with pytest.raises(ClientError) as err:
+        client(server, "ecr", "sa-east-1").describe_images(repositoryName="nope")
+    assert err.value.response["Error"]["Code"] == "RepositoryNotFoundException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    server.layer.clear_failures()
+    with pytest.raises(ClientError) as err:  # now moto's own answer
+        client(server, "ecr", "sa-east-1").describe_images(repositoryName="nope")
+    assert err.value.response["Error"]["Code"] == "RepositoryNotFoundException"
+    assert server.layer.calls[("DescribeImages", "sa-east-1")] == 2
+
+
+@pytest.mark.parametrize("service,call,code,status", [
+    ("ecr", lambda c: c.describe_repositories(), "ThrottlingException", 400),
+    ("logs", lambda c: c.describe_log_groups(), "ThrottlingException", 400),
+    ("lambda", lambda c: c.list_functions(), "TooManyRequestsException", 429),
+    ("ec2", lambda c: c.describe_regions(), "RequestLimitExceeded", 503),
+])
+def test_throttles_have_service_codes(server: LayeredMotoServer, service: str, call: Any,
+                                      code: str, status: int) -> None:
+    server.layer.throttle_fraction = 1.0
+    with pytest.raises(ClientError) as err:
+        call(client(server, service, config=NO_RETRY))
+    assert err.value.response["Error"]["Code"] == code
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert sum(server.layer.throttled.values()) == 1
+    assert sum(server.layer.calls.values()) == 1
+
+
+@pytest.mark.parametrize("service,call,operation", [
+    ("ecr", lambda c: c.describe_repositories(), "DescribeRepositories"),
+    ("logs", lambda c: c.describe_log_groups(), "DescribeLogGroups"),
+    ("lambda", lambda c: c.list_functions(), "ListFunctions"),
+    ("ec2", lambda c: c.describe_regions(), "DescribeRegions"),
+])
+def test_throttles_are_retried_by_default(service: str, call: Any, operation: str) -> None:
+    # own server: random.Random(10) draws ok, throttle, ok -> the 2nd call is retried once
+    seeded = LayeredMotoServer(throttle_fraction=0.5, seed=10)
+    seeded.start()
+    try:
+        default_client = client(seeded, service, "eu-central-1")
+        call(default_client)
+        call(default_client)
+        key = (operation, "eu-central-1")
+        assert seeded.layer.throttled[key] == 1
+        assert seeded.layer.calls[key] == 3
+    finally:
+        seeded.stop()
+
+
+def test_default_retries_retry_a_throttle(server: LayeredMotoServer) -> None:
+    server.layer.fail(operation="DescribeLogGroups", code="ThrottlingException", times=1)
+    client(server, "logs", "eu-south-1").describe_log_groups()
+    assert server.layer.calls[("DescribeLogGroups", "eu-south-1")] == 2
+
+
+def test_latency_overlaps_between_threads(server: LayeredMotoServer) -> None:
+    server.layer.latency = 0.3
+    ecr = client(server, "ecr")
+    ecr.describe_repositories()  # warm up the client outside the timing
+    start = time.monotonic()
+    threads = [threading.Thread(target=ecr.describe_repositories) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 0.3 <= time.monotonic() - start < 1.0
+
+
+# ---- Lambda fidelity -------------------------------------------------------------
+
+
+def test_logging_config_injected(server: LayeredMotoServer, role_arn: str) -> None:
+    lam = client(server, "lambda", "eu-west-3")
+    code = {"ZipFile": zip_bytes()}
+    common = {"Role": role_arn, "Runtime": "python3.12", "Handler": "index.handler", "Code": code}
+    custom = {"LogFormat": "JSON", "LogGroup": "/custom/group"}
+    lam.create_function(FunctionName="custom-logs", LoggingConfig=custom, **common)
+    lam.create_function(FunctionName="default-logs", **common)
+    expected = {
+        "custom-logs": {**custom, "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"},
+        "default-logs": {"LogFormat": "Text", "LogGroup": "/aws/lambda/default-logs"},
+    }
+    listed = {f["FunctionName"]: f["LoggingConfig"] for f in lam.list_functions()["Functions"]}
+    assert listed == expected
+    for name, config in expected.items():
+        assert lam.get_function(FunctionName=name)["Configuration"]["LoggingConfig"] == config
+        assert lam.get_function_configuration(FunctionName=name)["LoggingConfig"] == config
+    other = client(server, "lambda", "eu-west-1").list_functions()["Functions"]
+    assert all(f["FunctionName"] not in expected for f in other)
+
+
+def test_resolved_image_uri_is_pinned_at_deploy(server: LayeredMotoServer, role_arn: str) -> None:
+    ecr, lam = client(server, "ecr", "us-east-2"), client(server, "lambda", "us-east-2")
+    repo_uri = ecr.create_repository(repositoryName="team/app")["repository"]["repositoryUri"]
+    old = push(ecr, "team/app", "app-v1", tag="latest")
+    push(ecr, "team/app", "app-v1", tag="v1")  # second tag keeps the old image alive
+    lam.create_function(FunctionName="by-tag", Role=role_arn, PackageType="Image",
+                        Code={"ImageUri": f"{repo_uri}:latest"})
+    lam.create_function(FunctionName="by-digest", Role=role_arn, PackageType="Image",
+                        Code={"ImageUri": f"{repo_uri}@{old}"})
+    new = push(ecr, "team/app", "app-v2", tag="latest")  # tag moves
+    assert new != old
+
+    def resolved(name: str) -> str:
+        return lam.get_function(FunctionName=name)["Code"]["ResolvedImageUri"]
+
+    assert resolved("by-tag") == f"{repo_uri}@{old}"
+    assert resolved("by-digest") == f"{repo_uri}@{old}"
+    assert lam.get_function(FunctionName="by-tag")["Code"]["ImageUri"] == f"{repo_uri}:latest"
+    lam.update_function_code(FunctionName="by-tag", ImageUri=f"{repo_uri}:latest")
+    assert resolved("by-tag") == f"{repo_uri}@{new}"
+
+
+# ---- overrides ---------------------------------------------------------------------
+
+
+def test_image_overrides(server: LayeredMotoServer) -> None:
+    ecr = client(server, "ecr", "ap-northeast-1")
+    ecr.create_repository(repositoryName="over")
+    changed, untouched = push(ecr, "over", "o1", tag="a"), push(ecr, "over", "o2", tag="b")
+    server.layer.image_overrides[changed] = {
+        "imagePushedAt": 1_600_000_000.0, "imageSizeInBytes": 123,
+        "lastRecordedPullTime": 1_600_000_100.5}
+    details = {d["imageDigest"]: d for d in ecr.describe_images(repositoryName="over")["imageDetails"]}
+    assert details[changed]["imagePushedAt"].timestamp() == 1_600_000_000.0
+    assert details[changed]["imageSizeInBytes"] == 123
+    assert details[changed]["lastRecordedPullTime"].timestamp() == 1_600_000_100.5
+    assert details[untouched]["imagePushedAt"].timestamp() > 1_700_000_000
+
+
+def test_log_stream_overrides(server: LayeredMotoServer) -> None:
+    logs = client(server, "logs", "us-west-1")
+    logs.create_log_group(logGroupName="/aws/lambda/old")
+    logs.create_log_group(logGroupName="/aws/lambda/empty")
+    logs.create_log_stream(logGroupName="/aws/lambda/old", logStreamName="s1")
+    now_ms = int(time.time() * 1000)
+    logs.put_log_events(logGroupName="/aws/lambda/old", logStreamName="s1",
+                        logEvents=[{"timestamp": now_ms, "message": "hi"}])
+    old_ms = now_ms - 90 * 86_400_000
+    server.layer.log_stream_overrides[("us-west-1", "/aws/lambda/old")] = old_ms
+    server.layer.log_stream_overrides[("us-west-1", "/aws/lambda/empty")] = old_ms
+    streams = logs.describe_log_streams(logGroupName="/aws/lambda/old", orderBy="LastEventTime",
+                                        descending=True, limit=1)["logStreams"]
+    assert [s["lastEventTimestamp"] for s in streams] == [old_ms]
+    assert logs.describe_log_streams(logGroupName="/aws/lambda/empty")["logStreams"] == []
+    other = client(server, "logs", "us-west-2")
+    other.create_log_group(logGroupName="/aws/lambda/old")
+    other.create_log_stream(logGroupName="/aws/lambda/old", logStreamName="s1")
+    other.put_log_events(logGroupName="/aws/lambda/old", logStreamName="s1",
+                         logEvents=[{"timestamp": now_ms, "message": "hi"}])
+    fresh = other.describe_log_streams(logGroupName="/aws/lambda/old")["logStreams"]
+    assert fresh[0]["lastEventTimestamp"] == now_ms
