@@ -4,6 +4,7 @@ The webhook URL is a secret: it is never logged, posted or put in an exception t
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -20,6 +21,7 @@ REDACTED = "<SLACK_DDPS webhook>"
 CONNECT_TIMEOUT_SECONDS = 3.05
 READ_TIMEOUT_SECONDS = 10.0
 RETRIES = 4  # after the first try: on connection errors, timeouts, 429 and 5xx
+BACKOFF_FACTOR = 0.5  # seconds; doubles each retry, plus up to 0.25 s of jitter
 MAX_RETRY_AFTER_SECONDS = 30.0
 MIN_INTERVAL_SECONDS = 1.0  # Slack posts about one message a second per webhook
 ERROR_TITLE = ":warning: [ECR repository 사용 현황] 오류"
@@ -75,13 +77,14 @@ class RedactWebhook(logging.Filter):
         return True
 
 
-def build_session() -> requests.Session:
+@functools.lru_cache(maxsize=4)
+def build_session(retries: int, backoff_factor: float) -> requests.Session:
     """A requests session that retries what is safe to retry, with backoff and jitter."""
     retry = CappedRetry(
-        total=RETRIES,
+        total=retries,
         status_forcelist=(429, 500, 502, 503, 504),
         allowed_methods=frozenset({"POST"}),
-        backoff_factor=0.5,
+        backoff_factor=backoff_factor,
         backoff_jitter=0.25,
         respect_retry_after_header=True,
         raise_on_status=False,
@@ -94,14 +97,13 @@ def build_session() -> requests.Session:
 
 for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
     logging.getLogger(_name).addFilter(RedactWebhook())
-_SESSION = build_session()
 
 
 def post_text(text: str) -> requests.Response:
     """POST one message; success is HTTP 200 with body `ok`, anything else raises."""
     url = webhook_url()
     try:
-        response = _SESSION.post(url, json={"text": text}, timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS))
+        response = build_session(RETRIES, BACKOFF_FACTOR).post(url, json={"text": text}, timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS))
     except requests.RequestException as exc:
         # `from None`: the original exception's text holds the URL.
         raise SlackDeliveryError(f"Slack webhook unreachable after retries: {redact(str(exc), url)}") from None
