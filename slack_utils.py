@@ -102,11 +102,16 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry"):
 def post_text(text: str) -> requests.Response:
     """POST one message; success is HTTP 200 with body `ok`, anything else raises."""
     url = webhook_url()
+    failure = None
     try:
-        response = build_session(RETRIES, BACKOFF_FACTOR).post(url, json={"text": text}, timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS))
+        response = build_session(RETRIES, BACKOFF_FACTOR).post(
+            url, json={"text": text}, timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+        )
     except requests.RequestException as exc:
-        # `from None`: the original exception's text holds the URL.
-        raise SlackDeliveryError(f"Slack webhook unreachable after retries: {redact(str(exc), url)}") from None
+        failure = redact(str(exc), url)
+    if failure is not None:
+        # Raised outside the except block: requests' exception (which holds the URL) is not chained.
+        raise SlackDeliveryError(f"Slack webhook unreachable after retries: {failure}")
     if response.status_code != 200 or response.text.strip() != "ok":
         body = redact(response.text.strip()[:200], url) or "(empty body)"
         raise SlackDeliveryError(f"Slack refused the message: HTTP {response.status_code} {body}")

@@ -43,7 +43,7 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -54,6 +54,12 @@ class FakeSlack:
         """Queue replies for the next requests, in order."""
         with self._lock:
             self._answers.extend(answers)
+
+    def reset(self) -> None:
+        """Forget what was received and any queued answers."""
+        with self._lock:
+            self.received.clear()
+            self._answers.clear()
 
     def texts(self) -> list[str]:
         """The `text` of every message accepted (HTTP 200), in arrival order."""
