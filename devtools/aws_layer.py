@@ -45,6 +45,9 @@ LAMBDA_OPERATIONS = {
     ("PUT", True, "configuration"): "UpdateFunctionConfiguration",
     ("GET", True, "aliases"): "ListAliases",
     ("GET", True, "versions"): "ListVersionsByFunction",
+    ("POST", True, "versions"): "PublishVersion",
+    ("POST", True, "aliases"): "CreateAlias",
+    ("PUT", True, "aliases"): "UpdateAlias",
 }
 THROTTLES = {  # service -> (code, status)
     "lambda": ("TooManyRequestsException", 429),
@@ -171,6 +174,13 @@ def service_and_region(environ: dict) -> tuple[str, str]:
     return "unknown", "unknown"
 
 
+def function_ref(path: str) -> tuple[str, str | None]:
+    """Function name and qualifier from a Lambda path naming it by name, name:qualifier or ARN."""
+    match = LAMBDA_PATH_RE.match(path)
+    name, _, qualifier = (match["name"] if match else "").split(":function:")[-1].partition(":")
+    return name, qualifier or None
+
+
 def lambda_operation(method: str, path: str) -> str:
     """Operation name for a Lambda REST path."""
     match = LAMBDA_PATH_RE.match(path)
@@ -248,7 +258,9 @@ class AwsLayer:
         self._random = random.Random(seed)
         self._failures: list[Failure] = []
         self._logging_configs: dict[Key, dict] = {}
-        self._resolved_images: dict[Key, str] = {}
+        self._images: dict[Key, dict] = {}  # (region, name) -> ImageUri, ResolvedImageUri
+        self._version_images: dict[tuple[str, str, str], dict] = {}  # (region, name, version)
+        self._aliases: dict[tuple[str, str, str], str] = {}  # (region, name, alias) -> version
         self._handlers: dict[str, Callable[[Request], Response]] = {
             "DescribeRepositories": lambda r: self._page_ecr(r, "repositories", "repositoryNames"),
             "DescribeImages": lambda r: self._page_ecr(r, "imageDetails", "imageIds"),
@@ -258,6 +270,9 @@ class AwsLayer:
             "CreateFunction": self._create_function,
             "UpdateFunctionCode": self._update_function_code,
             "UpdateFunctionConfiguration": self._update_function_configuration,
+            "PublishVersion": self._publish_version,
+            "CreateAlias": self._record_alias,
+            "UpdateAlias": self._record_alias,
             "DescribeLogStreams": self._describe_log_streams,
         }
 
@@ -293,7 +308,9 @@ class AwsLayer:
             self.image_overrides.clear()
             self.log_stream_overrides.clear()
             self._logging_configs.clear()
-            self._resolved_images.clear()
+            self._images.clear()
+            self._version_images.clear()
+            self._aliases.clear()
 
     # ---- WSGI entry ------------------------------------------------------
 
@@ -447,16 +464,45 @@ class AwsLayer:
         return self._rewrite(resp, edit)
 
     def _get_function(self, req: Request) -> Response:
-        """Add LoggingConfig and the AWS-resolved image URI to GetFunction(Configuration)."""
+        """Add LoggingConfig and the image of the asked version to GetFunction(Configuration)."""
+        _, qualifier = function_ref(req.environ.get("PATH_INFO", ""))
+        qualifier = qualifier or dict(parse_qsl(req.environ.get("QUERY_STRING", ""))).get("Qualifier")
+
         def edit(doc: dict) -> None:
             config = doc.get("Configuration", doc)
             self._add_logging_config(req.region, config)
             code = doc.get("Code") or {}
-            resolved = self._resolved_images.get((req.region, config.get("FunctionName")))
-            if resolved and "ResolvedImageUri" in code:
-                code["ResolvedImageUri"] = resolved
+            image = self._image_of(req.region, config.get("FunctionName"), qualifier)
+            code.update({k: v for k, v in image.items() if v and k in code})
 
         return self._rewrite(self._forward(req), edit)
+
+    def _image_of(self, region: str, name: str | None, qualifier: str | None) -> dict:
+        """Recorded image of a version or alias; of $LATEST when unknown."""
+        with self._lock:
+            version = self._aliases.get((region, name, qualifier), qualifier)
+            return (self._version_images.get((region, name, version))
+                    or self._images.get((region, name), {}))
+
+    def _publish_version(self, req: Request) -> Response:
+        """Snapshot the current image as the new version's code."""
+        resp = self._forward(req)
+        doc = (resp.json() or {}) if resp.ok else {}
+        key = (req.region, doc.get("FunctionName"))
+        with self._lock:
+            if doc.get("Version") and key in self._images:
+                self._version_images[(*key, doc["Version"])] = self._images[key]
+        return resp
+
+    def _record_alias(self, req: Request) -> Response:
+        """Remember which version a created or updated alias points to."""
+        resp = self._forward(req)
+        doc = (resp.json() or {}) if resp.ok else {}
+        name, _ = function_ref(req.environ.get("PATH_INFO", ""))
+        if doc.get("Name") and doc.get("FunctionVersion"):
+            with self._lock:
+                self._aliases[(req.region, name, doc["Name"])] = doc["FunctionVersion"]
+        return resp
 
     def _add_logging_config(self, region: str, config: dict) -> None:
         """Put the recorded (or AWS default) LoggingConfig into a function configuration."""
@@ -498,7 +544,7 @@ class AwsLayer:
         return self._rewrite(resp, lambda doc: self._add_logging_config(req.region, doc))
 
     def _record_image(self, req: Request, name: str, image_uri: str | None) -> None:
-        """Store the digest-pinned URI AWS would report as ResolvedImageUri."""
+        """Store the ImageUri and the digest-pinned URI AWS would report as ResolvedImageUri."""
         if not image_uri:
             return
         resolved = image_uri if "@sha256:" in image_uri else None
@@ -510,10 +556,7 @@ class AwsLayer:
                                        match["repo"], match["tag"])
             resolved = f"{match['host']}/{match['repo']}@{digest}" if digest else None
         with self._lock:
-            if resolved:
-                self._resolved_images[(req.region, name)] = resolved
-            else:
-                self._resolved_images.pop((req.region, name), None)
+            self._images[(req.region, name)] = {"ImageUri": image_uri, "ResolvedImageUri": resolved}
 
     # ---- Logs --------------------------------------------------------------
 

@@ -339,3 +339,28 @@ def test_log_stream_overrides(server: LayeredMotoServer) -> None:
                          logEvents=[{"timestamp": now_ms, "message": "hi"}])
     fresh = other.describe_log_streams(logGroupName="/aws/lambda/old")["logStreams"]
     assert fresh[0]["lastEventTimestamp"] == now_ms
+
+
+def test_versions_and_aliases_keep_their_image(server: LayeredMotoServer, role_arn: str) -> None:
+    ecr, lam = client(server, "ecr", "ca-west-1"), client(server, "lambda", "ca-west-1")
+    repo_uri = ecr.create_repository(repositoryName="team/versioned")["repository"]["repositoryUri"]
+    v1, v2 = push(ecr, "team/versioned", "ver-1", tag="v1"), push(ecr, "team/versioned", "ver-2", tag="v2")
+    lam.create_function(FunctionName="versioned", Role=role_arn, PackageType="Image",
+                        Code={"ImageUri": f"{repo_uri}:v1"})
+    assert lam.publish_version(FunctionName="versioned")["Version"] == "1"
+    lam.create_alias(FunctionName="versioned", Name="prod", FunctionVersion="1")
+    lam.update_function_code(FunctionName="versioned", ImageUri=f"{repo_uri}:v2")
+
+    def code(name: str = "versioned", **qualifier: str) -> tuple[str, str]:
+        found = lam.get_function(FunctionName=name, **qualifier)["Code"]
+        return found["ImageUri"], found["ResolvedImageUri"]
+
+    first, second = (f"{repo_uri}:v1", f"{repo_uri}@{v1}"), (f"{repo_uri}:v2", f"{repo_uri}@{v2}")
+    assert code(Qualifier="1") == code(Qualifier="prod") == code("versioned:prod") == first
+    assert code() == code(Qualifier="$LATEST") == second
+    aliases = lam.list_aliases(FunctionName="versioned")["Aliases"]
+    assert [(a["Name"], a["FunctionVersion"]) for a in aliases] == [("prod", "1")]
+    assert lam.publish_version(FunctionName="versioned")["Version"] == "2"
+    lam.update_alias(FunctionName="versioned", Name="prod", FunctionVersion="2")
+    assert code(Qualifier="prod") == code(Qualifier="2") == second
+    assert code(Qualifier="1") == first
