@@ -2,7 +2,8 @@
 
 Region object: {'repositories': [...], 'totalSizeGB', 'totalSizeBytes', 'errors': [(repository, message)]}
 Repository object: {'repositoryName', 'repositoryUri', 'images': [...], 'totalSizeGB',
-    'totalSizeBytes', 'lastPushedDate' (datetime or None when empty)}
+    'totalSizeBytes', 'lastPushedDate' (datetime or None when empty),
+    'lifecyclePolicy' (True, False, or None when it could not be read: see 'lifecyclePolicyError')}
 Image object: {'imageTags', 'imageSizeGB', 'imagePushedAt', 'imageUris', 'imageDigest',
     'imageSizeBytes', 'lastRecordedPullTime' (datetime or None)}
 """
@@ -20,6 +21,7 @@ from regions import enabled_regions
 
 BYTES_PER_GB = 10**9
 VANISHED = "RepositoryNotFoundException"
+NO_LIFECYCLE_POLICY = "LifecyclePolicyNotFoundException"
 
 
 def bytes_to_gb(size_bytes: int) -> float:
@@ -61,6 +63,17 @@ def repository_object(name: str, uri: str, images: list[dict[str, Any]]) -> dict
     }
 
 
+def lifecycle_policy(client: Any, repository_name: str) -> tuple[bool | None, str | None]:
+    """Whether the repository has a lifecycle policy, and the error when that is unknown."""
+    try:
+        client.get_lifecycle_policy(repositoryName=repository_name)
+    except AWS_ERRORS as exc:
+        if error_code(exc) == NO_LIFECYCLE_POLICY:
+            return False, None
+        return None, f"GetLifecyclePolicy {error_message(exc)}"
+    return True, None
+
+
 def get_repository_object(client: Any, repositoryName: str, repositoryUri: str) -> dict[str, Any] | tuple[str, str] | None:
     """One repository with all its images (every DescribeImages page).
 
@@ -71,11 +84,16 @@ def get_repository_object(client: Any, repositoryName: str, repositoryUri: str) 
     try:
         pages = client.get_paginator("describe_images").paginate(repositoryName=repositoryName)
         images = [image_object(detail, repositoryUri) for page in pages for detail in page.get("imageDetails", [])]
+        has_policy, policy_error = lifecycle_policy(client, repositoryName)
     except AWS_ERRORS as exc:
         if error_code(exc) == VANISHED:
             return None
         return (repositoryName, error_message(exc))
-    return repository_object(repositoryName, repositoryUri, images)
+    repository = repository_object(repositoryName, repositoryUri, images)
+    repository["lifecyclePolicy"] = has_policy
+    if policy_error:
+        repository["lifecyclePolicyError"] = policy_error
+    return repository
 
 
 def list_repositories(client: Any) -> list[dict[str, Any]]:
@@ -88,6 +106,7 @@ def region_object(results: list[Any]) -> dict[str, Any]:
     """Combine per-repository results into the manual's region object."""
     repositories = [result for result in results if isinstance(result, dict)]
     errors = [result for result in results if isinstance(result, tuple)]
+    errors += [(repo["repositoryName"], repo["lifecyclePolicyError"]) for repo in repositories if "lifecyclePolicyError" in repo]
     total = sum(repository["totalSizeBytes"] for repository in repositories)
     return {"repositories": repositories, "totalSizeGB": bytes_to_gb(total), "totalSizeBytes": total, "errors": errors}
 

@@ -1,7 +1,9 @@
 """Lambda inventory: every function of every region, as the manual's objects.
 
 Function object: {'FunctionName', 'MemorySize', 'LastModified', 'PackageType', 'ImageUri',
-    'Description', 'LogGroupName', 'ResolvedImageUri'} (the two image keys are None for Zip).
+    'Description', 'LogGroupName', 'ResolvedImageUri', 'AliasedVersions'} (the image keys are None
+    for Zip). 'AliasedVersions' lists the published versions that aliases point to, each as
+    {'Version', 'Aliases', 'ImageUri', 'ResolvedImageUri'}: they may run older images than $LATEST.
 """
 from __future__ import annotations
 
@@ -25,8 +27,13 @@ def log_group_name(configuration: dict[str, Any]) -> str:
     return custom or f"/aws/lambda/{configuration['FunctionName']}"
 
 
-def function_object(configuration: dict[str, Any], code: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Shape a ListFunctions entry (plus GetFunction's Code for images) into the manual's object."""
+def function_object(
+    configuration: dict[str, Any], code: dict[str, Any] | None = None, aliased: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Shape a ListFunctions entry (plus GetFunction's Code for images) into the manual's object.
+
+    For an image function, None for the code's ImageUri or for `aliased` means it could not be read.
+    """
     code = code or {}
     return {
         "FunctionName": configuration["FunctionName"],
@@ -37,6 +44,7 @@ def function_object(configuration: dict[str, Any], code: dict[str, Any] | None =
         "Description": configuration.get("Description", ""),
         "LogGroupName": log_group_name(configuration),
         "ResolvedImageUri": code.get("ResolvedImageUri"),
+        "AliasedVersions": aliased if configuration.get("PackageType") == IMAGE else [],
     }
 
 
@@ -55,6 +63,28 @@ def image_code(client: Any, region: str, name: str, errors: list[tuple[str, str]
             return None
         errors.append((f"{region}/{name}", error_message(exc)))
         return {}
+
+
+def aliased_versions(client: Any, region: str, name: str, errors: list[tuple[str, str]]) -> list[dict[str, Any]] | None:
+    """Published versions that aliases point to, with the image each runs (None: unknown, error noted)."""
+    try:
+        pages = client.get_paginator("list_aliases").paginate(FunctionName=name)
+        aliases = [alias for page in pages for alias in page.get("Aliases", [])]
+        by_version: dict[str, list[str]] = {}
+        for alias in aliases:
+            if alias["FunctionVersion"] != "$LATEST":
+                by_version.setdefault(alias["FunctionVersion"], []).append(alias["Name"])
+        versions = []
+        for version, names in sorted(by_version.items()):
+            code = client.get_function(FunctionName=name, Qualifier=version).get("Code", {})
+            versions.append({"Version": version, "Aliases": sorted(names),
+                             "ImageUri": code.get("ImageUri"), "ResolvedImageUri": code.get("ResolvedImageUri")})
+        return versions
+    except AWS_ERRORS as exc:
+        if error_code(exc) == VANISHED:
+            return []
+        errors.append((f"{region}/{name} aliases", error_message(exc)))
+        return None
 
 
 def get_region_lambda_object(
@@ -79,8 +109,11 @@ def get_region_lambda_object(
     def shape(configuration: dict[str, Any]) -> dict[str, Any] | None:
         if configuration.get("PackageType") != IMAGE:
             return function_object(configuration)
-        code = image_code(client, region, configuration["FunctionName"], errors)
-        return None if code is None else function_object(configuration, code)
+        name = configuration["FunctionName"]
+        code = image_code(client, region, name, errors)
+        if code is None:
+            return None
+        return function_object(configuration, code, aliased_versions(client, region, name, errors))
 
     return [function for function in map_in_pool(shape, configurations, executor, workers=1) if function]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,20 +17,18 @@ import boto3
 
 import report_format as fmt
 from aws_clients import ClientFactory
-from aws_errors import AWS_ERRORS, error_code, error_message
+from cleanup_rules import Candidate, Thresholds, deletion_candidates, usage_known
 from get_ecr_object import get_region_ecr_object_dic
 from get_lambda_object import get_region_lambda_object_dic
-from parallel import map_in_pool
+from log_times import LastRun, fetch_last_runs, last_run
 from regions import RegionError, enabled_regions, validate_regions
-from settings import ConfigError, RunOptions, load_email, parse_event
+from report_export import export_document, to_csv, to_json
+from settings import ConfigError, RunOptions, load_email, parse_event, report_s3_uri
 from slack_utils import SlackConfigError, send_error_message_to_slack, send_report_to_slack, webhook_url
 from usage_join import functions_using
 
 logger = logging.getLogger("ecr_usage_report")
 logger.setLevel(logging.INFO)
-
-NO_LOG_GROUP = "No Log Group"
-NO_LOG_STREAM = "No Log Stream"
 
 
 class ReportError(RuntimeError):
@@ -48,18 +45,21 @@ class Inventory:
     errors: list[tuple[str, str]]
 
 
+@dataclass
+class Findings:
+    """What one run concluded from its inventory."""
+
+    email: str
+    now: datetime
+    thresholds: Thresholds
+    last_runs: dict[tuple[str, str], LastRun]
+    candidates: list[Candidate]
+    unjudged_regions: list[str]
+
+
 def get_last_execution_time(client: Any, log_group_name: str) -> str:
-    """The newest log event of a log group, in Korea time, or why there is none."""
-    try:
-        answer = client.describe_log_streams(
-            logGroupName=log_group_name, orderBy="LastEventTime", descending=True, limit=1
-        )
-    except AWS_ERRORS as exc:
-        return NO_LOG_GROUP if error_code(exc) == "ResourceNotFoundException" else error_message(exc)
-    streams = answer.get("logStreams", [])
-    if not streams or "lastEventTimestamp" not in streams[0]:
-        return NO_LOG_STREAM
-    return fmt.format_epoch_ms_kst(streams[0]["lastEventTimestamp"])
+    """The newest log event of a log group, in Korea time, or 'No Log Group' / 'No Log Stream' / the error."""
+    return last_run(client, log_group_name).text
 
 
 def get_repository_string(
@@ -67,13 +67,14 @@ def get_repository_string(
     ecr_repository_object: dict[str, Any],
     lambda_region_object: list[dict[str, Any]],
     last_execution_times: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> str:
     """A repository's line and the functions using it (log times looked up unless given)."""
     users = functions_using(ecr_repository_object, lambda_region_object)
-    lines = [fmt.repository_line(ecr_repository_object, in_use=bool(users))]
+    lines = [fmt.repository_line(ecr_repository_object, bool(users), now or datetime.now(timezone.utc))]
+    known = last_execution_times or {}
     for function in users:
         group = function["LogGroupName"]
-        known = last_execution_times or {}
         last = known[group] if group in known else get_last_execution_time(client, group)
         lines.append(fmt.function_line(function["FunctionName"], last))
     return "\n".join(lines)
@@ -86,13 +87,14 @@ def get_region_string(
     lambda_region_object: list[dict[str, Any]],
     last_execution_times: dict[str, str] | None = None,
     clients: ClientFactory | None = None,
+    now: datetime | None = None,
 ) -> str:
-    """A region's section: its title, then its repositories, largest first."""
+    """A region's section: its title, then its repositories by size, then by last push."""
     clients = clients or ClientFactory(session)
     logs = clients.get("logs", region)
     repositories = sorted(ecr_region_object["repositories"], key=fmt.repository_sort_key, reverse=True)
     lines = [fmt.region_title(region, ecr_region_object["totalSizeGB"])]
-    lines += [get_repository_string(logs, repository, lambda_region_object, last_execution_times) for repository in repositories]
+    lines += [get_repository_string(logs, repo, lambda_region_object, last_execution_times, now) for repo in repositories]
     return "\n".join(lines)
 
 
@@ -107,34 +109,25 @@ def used_log_groups(ecr_object: dict[str, Any], lambda_object: dict[str, list]) 
     return sorted(pairs)
 
 
-def fetch_last_execution_times(clients: ClientFactory, pairs: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
-    """Last execution time of each (region, log group), looked up concurrently, once each."""
-    def lookup(pair: tuple[str, str]) -> str:
-        region, group = pair
-        return get_last_execution_time(clients.get("logs", region), group)
-
-    times: dict[str, dict[str, str]] = {}
-    for (region, group), value in zip(pairs, map_in_pool(lookup, pairs, None, clients.workers)):
-        times.setdefault(region, {})[group] = value
-    return times
-
-
 def get_total_string(
     session: boto3.Session,
     ecr_object: dict[str, Any],
     lambda_object: dict[str, list[dict[str, Any]]],
     clients: ClientFactory | None = None,
+    last_runs: dict[tuple[str, str], LastRun] | None = None,
+    now: datetime | None = None,
 ) -> str:
     """Every region with repositories, largest first, then the regions that hold none."""
     clients = clients or ClientFactory(session)
-    times = fetch_last_execution_times(clients, used_log_groups(ecr_object, lambda_object))
+    if last_runs is None:
+        last_runs = fetch_last_runs(clients, used_log_groups(ecr_object, lambda_object))
     regions = sorted(ecr_object, key=lambda name: (-ecr_object[name]["totalSizeBytes"], name))
     filled = [region for region in regions if ecr_object[region]["repositories"]]
     empty = [region for region in regions if not ecr_object[region]["repositories"]]
-    sections = [
-        get_region_string(session, region, ecr_object[region], lambda_object.get(region, []), times.get(region, {}), clients)
-        for region in filled
-    ]
+    sections = []
+    for region in filled:
+        times = {group: last.text for (where, group), last in last_runs.items() if where == region}
+        sections.append(get_region_string(session, region, ecr_object[region], lambda_object.get(region, []), times, clients, now))
     return fmt.join_blocks(sections + ["\n".join(fmt.empty_regions_line(empty))])
 
 
@@ -152,14 +145,53 @@ def collect(clients: ClientFactory, regions: list[str] | None) -> Inventory:
     return Inventory(regions, ecr_object, lambda_object, errors)
 
 
-def build_report(clients: ClientFactory, inventory: Inventory, email: str, now: datetime | None = None) -> str:
-    """The whole report text: header, regions, then what could not be read."""
-    header = "\n".join(fmt.header_lines(email, now or datetime.now(timezone.utc)))
-    body = get_total_string(clients.session, inventory.ecr_object, inventory.lambda_object, clients)
-    return fmt.join_blocks([header, body, "\n".join(fmt.errors_section(inventory.errors))])
+def analyse(clients: ClientFactory, inventory: Inventory, email: str, thresholds: Thresholds) -> Findings:
+    """Last runs of the functions in use, and the deletion candidates."""
+    now = datetime.now(timezone.utc)
+    last_runs = fetch_last_runs(clients, used_log_groups(inventory.ecr_object, inventory.lambda_object))
+    candidates = deletion_candidates(inventory.ecr_object, inventory.lambda_object, last_runs, now, thresholds)
+    unjudged = [region for region, data in inventory.ecr_object.items()
+                if data["repositories"] and not usage_known(inventory.lambda_object.get(region))]
+    return Findings(email, now, thresholds, last_runs, candidates, unjudged)
 
 
-def summary(inventory: Inventory, messages_sent: int, dry_run: bool) -> dict[str, Any]:
+def build_report(clients: ClientFactory, inventory: Inventory, findings: Findings) -> str:
+    """The whole report text: header, summary, regions, deletion candidates, what could not be read."""
+    limits, now = findings.thresholds, findings.now
+    body = get_total_string(clients.session, inventory.ecr_object, inventory.lambda_object, clients, findings.last_runs, now)
+    return fmt.join_blocks([
+        "\n".join(fmt.header_lines(findings.email, now)),
+        "\n".join(fmt.summary_lines(inventory.ecr_object, len(inventory.regions), limits)),
+        body,
+        "\n".join(fmt.candidates_lines(findings.candidates, findings.unjudged_regions, now, limits)),
+        "\n".join(fmt.errors_section(inventory.errors)),
+    ])
+
+
+def export(inventory: Inventory, findings: Findings) -> dict[str, Any]:
+    """The JSON export document of a run."""
+    return export_document(
+        email=findings.email, now=findings.now, regions=inventory.regions, ecr_object=inventory.ecr_object,
+        lambda_object=inventory.lambda_object, last_runs=findings.last_runs, candidates=findings.candidates,
+        errors=inventory.errors, limits=findings.thresholds,
+    )
+
+
+def save_to_s3(clients: ClientFactory, target: tuple[str, str], document: dict[str, Any]) -> str:
+    """Write the JSON export to s3://bucket/prefix<timestamp>.json; returns its URI."""
+    bucket, prefix = target
+    key = f"{prefix}ecr-usage-report-{findings_stamp(document)}.json"
+    s3 = clients.get("s3", clients.session.region_name or "us-east-1")
+    s3.put_object(Bucket=bucket, Key=key, Body=to_json(document).encode(), ContentType="application/json")
+    return f"s3://{bucket}/{key}"
+
+
+def findings_stamp(document: dict[str, Any]) -> str:
+    """A file-name-safe UTC timestamp of the run."""
+    return document["generated_at"][:19].replace(":", "").replace("-", "") + "Z"
+
+
+def summary(inventory: Inventory, findings: Findings | None, messages_sent: int, dry_run: bool) -> dict[str, Any]:
     """A small JSON-serialisable result of the run."""
     repositories = [repo for region in inventory.ecr_object.values() for repo in region["repositories"]]
     return {
@@ -167,6 +199,7 @@ def summary(inventory: Inventory, messages_sent: int, dry_run: bool) -> dict[str
         "repositories": len(repositories),
         "images": sum(len(repo["images"]) for repo in repositories),
         "functions": sum(len(functions) for functions in inventory.lambda_object.values()),
+        "deletion_candidates": len(findings.candidates) if findings else 0,
         "messages_sent": messages_sent,
         "dry_run": dry_run,
         "errors": [f"{where}: {message}" for where, message in inventory.errors],
@@ -184,60 +217,63 @@ def notify_failure(stage: str, exc: BaseException) -> ReportError:
     return ReportError(text)
 
 
-def check_configuration(event: Any, session: boto3.Session) -> tuple[RunOptions, str, list[str] | None]:
+def check_configuration(event: Any, session: boto3.Session) -> tuple[RunOptions, str, list[str] | None, tuple | None]:
     """Event, env vars and region names, all checked before any AWS call."""
     options = parse_event(event)
     email = load_email()
     if not options.dry_run:
         webhook_url()
     regions = validate_regions(session, options.regions) if options.regions is not None else None
-    return options, email, regions
+    return options, email, regions, report_s3_uri()
 
 
-def run(event: Any, session: boto3.Session | None = None) -> tuple[dict[str, Any], Inventory, str]:
-    """One whole run: check, collect, format, deliver. Returns (summary, inventory, report)."""
+@dataclass
+class RunResult:
+    """What one run produced."""
+
+    summary: dict[str, Any]
+    inventory: Inventory
+    findings: Findings
+    report: str
+
+
+def run(event: Any, session: boto3.Session | None = None) -> RunResult:
+    """One whole run: check, collect, analyse, format, save, deliver."""
     session = session or boto3.Session()
     try:
-        options, email, regions = check_configuration(event, session)
+        options, email, regions, s3_target = check_configuration(event, session)
     except (ConfigError, RegionError, SlackConfigError) as exc:
         raise notify_failure("reading its configuration", exc) from exc
     clients = ClientFactory(session)
     stage = "collecting the ECR and Lambda inventory"
     try:
         inventory = collect(clients, regions)
+        stage = "reading log times and judging what to delete"
+        findings = analyse(clients, inventory, email, options.thresholds)
         stage = "formatting the report"
-        report = build_report(clients, inventory, email)
+        report = build_report(clients, inventory, findings)
+        if s3_target:
+            stage = "saving the JSON export to S3"
+            logger.info("JSON export saved to %s", save_to_s3(clients, s3_target, export(inventory, findings)))
     except Exception as exc:
         raise notify_failure(stage, exc) from exc
     if options.dry_run:
-        return summary(inventory, 0, dry_run=True), inventory, report
+        return RunResult(summary(inventory, findings, 0, dry_run=True), inventory, findings, report)
     try:
         sent = send_report_to_slack(report)
     except Exception as exc:
         logger.error("The report could not be delivered; here it is in full:\n%s", report)
         raise notify_failure("sending the report to Slack", exc) from exc
-    return summary(inventory, len(sent), dry_run=False), inventory, report
+    return RunResult(summary(inventory, findings, len(sent), dry_run=False), inventory, findings, report)
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda entry point: build the report and post it to Slack (or print it on a dry run)."""
-    result, inventory, report = run(event)
-    if result["dry_run"]:
-        print(report)
-    logger.info("ECR usage report done: %s", json.dumps(result, ensure_ascii=False))
-    return result
-
-
-def inventory_json(inventory: Inventory) -> str:
-    """The collected inventory as JSON, times in ISO-8601."""
-    def default(value: Any) -> str:
-        if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).isoformat()
-        raise TypeError(f"not serialisable: {type(value).__name__}")
-
-    data = {"regions": inventory.regions, "ecr": inventory.ecr_object, "lambda": inventory.lambda_object,
-            "errors": [{"where": where, "message": message} for where, message in inventory.errors]}
-    return json.dumps(data, default=default, ensure_ascii=False, indent=2)
+    result = run(event)
+    if result.summary["dry_run"]:
+        print(result.report)
+    logger.info("ECR usage report done: %s", json.dumps(result.summary, ensure_ascii=False))
+    return result.summary
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -249,7 +285,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", help="AWS profile from ~/.aws (default: the usual boto3 chain)")
     parser.add_argument("--regions", help="comma-separated regions (default: env REGIONS, else every enabled region)")
     parser.add_argument("--dry-run", action="store_true", help="build and print the report, post nothing")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="what to print (default: text)")
+    parser.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                        help="print the report (text), the whole inventory (json), or one row per image (csv)")
     return parser.parse_args(argv)
 
 
@@ -261,13 +298,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.regions:
         event["regions"] = args.regions.split(",")
     try:
-        result, inventory, report = run(event, boto3.Session(profile_name=args.profile))
+        result = run(event, boto3.Session(profile_name=args.profile))
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(inventory_json(inventory) if args.format == "json" else report)
-    print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
+    print(render(result, args.format))
+    print(json.dumps(result.summary, ensure_ascii=False), file=sys.stderr)
     return 0
+
+
+def render(result: RunResult, output_format: str) -> str:
+    """What the command line prints: the report, or an export."""
+    if output_format == "text":
+        return result.report
+    document = export(result.inventory, result.findings)
+    return to_json(document) if output_format == "json" else to_csv(document).rstrip("\n")
 
 
 if __name__ == "__main__":

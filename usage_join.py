@@ -5,8 +5,9 @@ from typing import Any
 
 
 def function_image_refs(function: dict[str, Any]) -> set[str]:
-    """The image URIs a function names: its ImageUri and the digest it resolved to."""
-    return {uri for uri in (function.get("ImageUri"), function.get("ResolvedImageUri")) if uri}
+    """The image URIs a function names: its ImageUri and resolved digest, and those of aliased versions."""
+    codes = [function, *(function.get("AliasedVersions") or [])]
+    return {uri for code in codes for uri in (code.get("ImageUri"), code.get("ResolvedImageUri")) if uri}
 
 
 def runs_image(function: dict[str, Any], image: dict[str, Any]) -> bool:

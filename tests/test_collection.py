@@ -97,7 +97,7 @@ def test_lambda_objects_carry_log_group_and_resolved_digest(aws, seed):
     assert functions["by-digest"]["LogGroupName"] == "/aws/lambda/by-digest"
     assert functions["zipped"]["PackageType"] == "Zip" and functions["zipped"]["ImageUri"] is None
     assert set(functions["zipped"]) == {"FunctionName", "MemorySize", "LastModified", "PackageType",
-                                       "ImageUri", "Description", "LogGroupName", "ResolvedImageUri"}
+                                       "ImageUri", "Description", "LogGroupName", "ResolvedImageUri", "AliasedVersions"}
 
 
 def test_default_regions_are_the_accounts_enabled_regions(aws, seed):
