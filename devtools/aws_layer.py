@@ -192,6 +192,14 @@ def lambda_operation(method: str, path: str) -> str:
     return f"lambda:{method} {prefix}"
 
 
+def s3_operation(method: str, path: str) -> str:
+    """S3's REST operations on buckets and objects (path-style addressing)."""
+    on_object = "/" in path.strip("/")
+    names = {("PUT", True): "PutObject", ("GET", True): "GetObject", ("DELETE", True): "DeleteObject",
+             ("PUT", False): "CreateBucket", ("GET", False): "ListObjects"}
+    return names.get((method, on_object), f"s3:{method} {path}")
+
+
 def operation_name(environ: dict, service: str, body: bytes) -> str:
     """Operation name from X-Amz-Target, Lambda path or Action parameter."""
     target = environ.get("HTTP_X_AMZ_TARGET")
@@ -200,6 +208,8 @@ def operation_name(environ: dict, service: str, body: bytes) -> str:
     method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
     if service == "lambda":
         return lambda_operation(method, path)
+    if service == "s3":
+        return s3_operation(method, path)
     params = dict(parse_qsl(environ.get("QUERY_STRING", "")))
     if "form-urlencoded" in environ.get("CONTENT_TYPE", ""):
         params.update(parse_qsl(body.decode("utf-8", "replace")))

@@ -1,0 +1,245 @@
+"""template.yaml: valid for CloudFormation, and its IAM policy is exactly what the code calls."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import boto3
+import pytest
+import yaml
+from botocore import xform_name
+
+import lambda_function
+from devtools.simulated_account import demo_account
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+PRODUCT_MODULES = sorted(ROOT.glob("*.py"))
+CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.client("ecr")
+PAGINATOR_METHODS = {"get_paginator", "can_paginate", "get_waiter"}  # their first argument names the operation
+FUNCTION = "ReportFunction"
+
+
+class CfnLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that also reads CloudFormation's short tags (!Ref, !Sub, !GetAtt...)."""
+
+
+def short_tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    """!Ref x -> {"Ref": x}; !GetAtt a.b -> {"Fn::GetAtt": [a, b]}; !Sub s -> {"Fn::Sub": s}."""
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", short_tag)
+
+
+@lru_cache(maxsize=1)
+def template() -> dict[str, Any]:
+    """template.yaml as plain data."""
+    return yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)
+
+
+def function_properties() -> dict[str, Any]:
+    """Properties of the report function."""
+    return template()["Resources"][FUNCTION]["Properties"]
+
+
+def inline_statements() -> list[dict[str, Any]]:
+    """Statements of the function's inline policy documents."""
+    return [statement for policy in function_properties()["Policies"] if isinstance(policy, dict)
+            for statement in policy["Statement"]]
+
+
+def export_statements() -> list[dict[str, Any]]:
+    """Statements of the optional policy that lets the function write its JSON export to S3."""
+    return template()["Resources"]["ReportExportPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+
+def policy_actions() -> set[str]:
+    """Every IAM action the function's policies allow."""
+    actions: set[str] = set()
+    for statement in inline_statements() + export_statements():
+        action = statement["Action"]
+        actions.update([action] if isinstance(action, str) else action)
+    return actions
+
+
+@cache
+def service_model(service: str) -> Any:
+    """botocore's model of a service."""
+    return botocore.session.get_session().get_service_model(service)
+
+
+def operations_by_method(service: str) -> dict[str, str]:
+    """A client's method names (describe_images) -> API operation names (DescribeImages)."""
+    return {xform_name(operation): operation for operation in service_model(service).operation_names}
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action of an API operation, e.g. ecr:DescribeImages."""
+    model = service_model(service)
+    return f"{model.signing_name or model.endpoint_prefix}:{operation}"
+
+
+def module_calls(path: Path) -> tuple[set[str], set[str]]:
+    """(services the module builds clients for, method and paginator names it calls)."""
+    known_services = set(botocore.session.get_session().get_available_services())
+    services, methods = set(), set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        name = node.func.attr
+        first = node.args[0] if node.args else None
+        literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
+        if name in CLIENT_FACTORIES and literal in known_services:
+            services.add(literal)
+        elif name in PAGINATOR_METHODS and literal:
+            methods.add(literal)
+        else:
+            methods.add(name)
+    return services, methods
+
+
+def actions_in_code(paths: list[Path] = PRODUCT_MODULES) -> set[str]:
+    """IAM actions of the AWS calls found in the modules' source.
+
+    A call is matched to the services whose clients its own module builds; a call naming an
+    operation of another service the modules use (so its service cannot be told) fails the test.
+    """
+    scanned = {path.name: module_calls(path) for path in paths}
+    all_services = set().union(*(services for services, _ in scanned.values()))
+    actions, unresolved = set(), []
+    for module, (services, methods) in scanned.items():
+        for method in methods:
+            local = [service for service in services if method in operations_by_method(service)]
+            actions.update(iam_action(service, operations_by_method(service)[method]) for service in local)
+            elsewhere = [service for service in all_services - services if method in operations_by_method(service)]
+            if not local and elsewhere:
+                unresolved.append(f"{module}: .{method}() of {'/'.join(sorted(elsewhere))}")
+    assert not unresolved, f"AWS calls whose client is built in another module: {unresolved}"
+    return actions
+
+
+def differences(wanted: set[str], granted: set[str]) -> str:
+    """What a failing policy comparison should say."""
+    return (f"called without a permission in template.yaml: {sorted(wanted - granted)}; "
+            f"permitted but never called: {sorted(granted - wanted)}")
+
+
+def test_cfn_lint_passes():
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    assert cfn_lint.exists(), "cfn-lint is not installed: pip install -r requirements-dev.txt"
+    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+SCANNED_EXAMPLE = """
+def inventory(clients, region):
+    ecr = clients.get("ecr", region)
+    pages = ecr.get_paginator("describe_images").paginate(repositoryName="x")
+    answer = clients.get("logs", region).describe_log_streams(logGroupName="/aws/lambda/x")
+    return [page.get("imageDetails", []) for page in pages], answer.get("logStreams", [])
+"""
+
+
+def test_source_scan_names_the_iam_action_of_each_call(tmp_path):
+    module = tmp_path / "example.py"
+    module.write_text(SCANNED_EXAMPLE)
+    assert actions_in_code([module]) == {"ecr:DescribeImages", "logs:DescribeLogStreams"}
+
+
+def test_source_scan_refuses_a_call_it_cannot_place(tmp_path):
+    (tmp_path / "builds.py").write_text('def lam(clients):\n    return clients.get("lambda", "us-east-1")\n')
+    (tmp_path / "calls.py").write_text("def run(client):\n    return client.list_functions()\n")
+    with pytest.raises(AssertionError, match=r"calls.py: .list_functions\(\) of lambda"):
+        actions_in_code(sorted(tmp_path.glob("*.py")))
+
+
+def test_policy_allows_exactly_the_calls_in_the_source():
+    wanted, granted = actions_in_code(), policy_actions()
+    assert wanted == granted, differences(wanted, granted)
+
+
+def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, capsys, monkeypatch):
+    seed(demo_account())  # seeding's own calls are not counted; no REGIONS, so the run lists regions too
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="lab-reports")
+    aws.layer.reset_counts()
+    monkeypatch.setenv("REPORT_S3_URI", "s3://lab-reports/ecr/")  # so the export's PutObject runs too
+    result = lambda_function.lambda_handler({"dry_run": True}, None)
+    capsys.readouterr()
+    assert result["repositories"] == 6 and result["errors"] == []
+    called = {operation for operation, _region in aws.layer.calls}
+    granted = {action.split(":", 1)[1]: action for action in policy_actions()}
+    assert called == set(granted), differences(called, set(granted))
+    for operation, action in granted.items():
+        service = action.split(":", 1)[0]
+        assert operation in service_model(service).operation_names, f"{action}: {service} has no {operation}"
+
+
+def test_schedule_runs_monthly_and_a_failed_run_is_not_retried():
+    parameters = template()["Parameters"]
+    properties = function_properties()
+    assert parameters["ScheduleExpression"]["Default"] == "cron(0 0 1 * ? *)"  # 1st, 09:00 KST
+    schedules = [event["Properties"] for event in properties["Events"].values() if event["Type"] == "Schedule"]
+    assert schedules == [{"Schedule": {"Ref": "ScheduleExpression"}, "Enabled": True,
+                          "Description": "Run the ECR usage report"}]
+    assert properties["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
+
+
+def test_webhook_is_a_secret_parameter_and_configuration_reaches_the_env():
+    parameters = template()["Parameters"]
+    assert parameters["SlackWebhookUrl"]["NoEcho"] is True
+    assert function_properties()["Environment"]["Variables"] == {
+        "EMAIL": {"Ref": "ReportEmail"}, "SLACK_DDPS": {"Ref": "SlackWebhookUrl"}, "REGIONS": {"Ref": "Regions"},
+        "REPORT_S3_URI": {"Fn::If": ["HasReportS3Bucket", {"Fn::Sub": "s3://${ReportS3Bucket}/${ReportS3Prefix}"}, ""]},
+    }
+    assert parameters["Regions"]["Default"] == ""  # every enabled region
+
+
+def test_function_runs_the_packaged_handler():
+    properties = function_properties()
+    module, handler = properties["Handler"].split(".")
+    assert getattr(lambda_function, handler) and (ROOT / f"{module}.py").exists()
+    package_script = (ROOT / "tools" / "package.py").read_text()
+    assert properties["Runtime"] == "python3.12" and 'LAMBDA_PYTHON = "3.12"' in package_script
+    assert properties["CodeUri"].rstrip("/") == "build/package" and '"build" / "package"' in package_script
+    assert (properties["Timeout"], properties["MemorySize"]) == (300, 256)
+
+
+@pytest.mark.parametrize("statement", inline_statements(), ids=lambda statement: statement.get("Sid", "statement"))
+def test_inline_policy_only_reads(statement):
+    assert statement["Effect"] == "Allow" and statement["Resource"] == "*"
+    verbs = {action.split(":", 1)[1].split("*")[0] for action in statement["Action"]}
+    assert all(verb.startswith(("Describe", "List", "Get")) for verb in verbs), verbs
+
+
+def test_function_keeps_its_own_logs_and_names_them():
+    resources, outputs = template()["Resources"], template()["Outputs"]
+    assert "AWSLambdaBasicExecutionRole" in function_properties()["Policies"]
+    log_group = resources["ReportLogGroup"]["Properties"]
+    assert log_group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{FUNCTION}}}"}
+    assert log_group["RetentionInDays"] == 90
+    assert outputs["FunctionName"]["Value"] == {"Ref": FUNCTION}
+    assert outputs["LogGroupName"]["Value"] == {"Ref": "ReportLogGroup"}
+
+
+def test_export_policy_writes_only_under_its_prefix_and_only_when_asked():
+    resource = template()["Resources"]["ReportExportPolicy"]
+    assert resource["Condition"] == "HasReportS3Bucket"
+    [statement] = export_statements()
+    assert statement["Action"] == ["s3:PutObject"]
+    assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ReportS3Bucket}/${ReportS3Prefix}*"}
