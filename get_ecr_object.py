@@ -20,6 +20,7 @@ from parallel import map_in_pool
 from regions import enabled_regions
 
 BYTES_PER_GB = 10**9
+PAGE_SIZE = 1000  # ECR's largest page for both listings: 10x fewer calls than its default of 100
 VANISHED = "RepositoryNotFoundException"
 NO_LIFECYCLE_POLICY = "LifecyclePolicyNotFoundException"
 
@@ -82,7 +83,9 @@ def get_repository_object(client: Any, repositoryName: str, repositoryUri: str) 
         None when the repository was deleted after it was listed.
     """
     try:
-        pages = client.get_paginator("describe_images").paginate(repositoryName=repositoryName)
+        pages = client.get_paginator("describe_images").paginate(
+            repositoryName=repositoryName, PaginationConfig={"PageSize": PAGE_SIZE}
+        )
         images = [image_object(detail, repositoryUri) for page in pages for detail in page.get("imageDetails", [])]
         has_policy, policy_error = lifecycle_policy(client, repositoryName)
     except AWS_ERRORS as exc:
@@ -98,7 +101,7 @@ def get_repository_object(client: Any, repositoryName: str, repositoryUri: str) 
 
 def list_repositories(client: Any) -> list[dict[str, Any]]:
     """Every repository of the client's region (every DescribeRepositories page)."""
-    pages = client.get_paginator("describe_repositories").paginate()
+    pages = client.get_paginator("describe_repositories").paginate(PaginationConfig={"PageSize": PAGE_SIZE})
     return [repository for page in pages for repository in page.get("repositories", [])]
 
 

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
 from xml.sax.saxutils import escape
 
+from moto import backends as moto_backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -264,6 +265,7 @@ class AwsLayer:
         self.throttled: collections.Counter = collections.Counter()
         self.image_overrides: dict = {}
         self.log_stream_overrides: dict = {}
+        self.short_pages: int | None = None  # answer at most this many items a page, as AWS may do
         self._lock = threading.Lock()
         self._random = random.Random(seed)
         self._failures: list[Failure] = []
@@ -312,6 +314,7 @@ class AwsLayer:
         """Forget everything: knobs, counts, overrides and what was recorded of functions."""
         self.clear_failures()
         self.reset_counts()
+        self.short_pages = None
         self.latency = 0.0
         self.throttle_fraction = 0.0
         with self._lock:
@@ -399,6 +402,10 @@ class AwsLayer:
 
     # ---- ECR ---------------------------------------------------------------
 
+    def _shorten(self, size: int) -> int:
+        """The page size, cut to `short_pages` when set."""
+        return min(size, self.short_pages) if self.short_pages else size
+
     def _page_ecr(self, req: Request, key: str, filter_key: str) -> Response:
         """Page an ECR listing like AWS (maxResults / nextToken)."""
         params = req.json()
@@ -406,7 +413,7 @@ class AwsLayer:
             return self._rewrite(self._forward(req), self._override_images)
         try:
             offset = decode_token(params.pop("nextToken", None))
-            size = page_size(params.pop("maxResults", None), ECR_PAGE)
+            size = self._shorten(page_size(params.pop("maxResults", None), ECR_PAGE))
         except ValueError:
             return error_response(req.service, "InvalidParameterException",
                                   "Invalid parameter at 'nextToken' or 'maxResults'", 400)
@@ -459,7 +466,7 @@ class AwsLayer:
         given = dict(params)
         try:
             offset = decode_token(given.get("Marker"))
-            size = page_size(given.get("MaxItems"), LAMBDA_PAGE)
+            size = self._shorten(page_size(given.get("MaxItems"), LAMBDA_PAGE))
         except ValueError:
             return error_response(req.service, "InvalidParameterValueException",
                                   "Invalid Marker or MaxItems", 400)
@@ -586,6 +593,15 @@ class AwsLayer:
         return self._rewrite(self._forward(req), edit)
 
 
+def cache_moto_module_list() -> None:
+    """moto lists its own package folder on every request (a quarter of its CPU here); list it once."""
+    if not getattr(moto_backends.list_of_moto_modules, "cached", False):
+        modules = tuple(moto_backends.list_of_moto_modules())
+        cached = lambda: modules  # noqa: E731
+        cached.cached = True  # type: ignore[attr-defined]
+        moto_backends.list_of_moto_modules = cached
+
+
 class LayeredMotoServer(ThreadedMotoServer):
     """moto's threaded server with an AwsLayer in front."""
 
@@ -593,6 +609,7 @@ class LayeredMotoServer(ThreadedMotoServer):
                  *, latency: float = 0.0, throttle_fraction: float = 0.0, seed: int = 0) -> None:
         """Create the server and its layer (not started)."""
         super().__init__(ip_address=ip_address, port=port, verbose=verbose)
+        cache_moto_module_list()
         app = DomainDispatcherApplication(create_backend_app)
         self.layer = AwsLayer(app, latency=latency, throttle_fraction=throttle_fraction, seed=seed)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -1,8 +1,10 @@
 """Issue 2: every repository, image and function of every region, nothing dropped silently.
 
 moto answers every listing in one page; our AwsLayer (devtools/aws_layer.py) pages like AWS
-(100 repositories, 100 images, 50 functions a page), so code that reads only the first page
-gets an incomplete answer here, as it would on AWS, and these tests fail on it.
+(ECR: 100 items a page by default, up to 1000 when asked; Lambda: 50 functions), so code that
+reads only the first page gets an incomplete answer here, as it would on AWS, and these tests
+fail on it. The code asks ECR for 1000 a page; `short_pages` makes the layer answer shorter
+pages than asked (which AWS may also do), so a few hundred items are enough to need paging.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ def session() -> boto3.Session:
 
 def test_reads_every_page_of_repositories(aws, seed):
     seed([RegionSpec(SEOUL, repositories={f"repo-{i:03}": [] for i in range(105)})])
+    aws.layer.short_pages = 100
     ecr_object = get_region_ecr_object_dic(session(), [SEOUL])
     assert len(ecr_object[SEOUL]["repositories"]) == 105  # the first page alone holds 100
     assert calls(aws.layer, "DescribeRepositories") == 2
@@ -39,10 +42,19 @@ def test_reads_every_page_of_repositories(aws, seed):
 def test_reads_every_page_of_images(aws, seed):
     images = [ImageSpec([f"v{i}"], 1_000_000 + i, pushed_days_ago=i) for i in range(230)]
     seed([RegionSpec(SEOUL, repositories={"big": images})])
+    aws.layer.short_pages = 100
     repository = get_region_ecr_object_dic(session(), [SEOUL])[SEOUL]["repositories"][0]
     assert len(repository["images"]) == 230
     assert repository["totalSizeBytes"] == sum(1_000_000 + i for i in range(230))
     assert calls(aws.layer, "DescribeImages") == 3
+
+
+def test_asks_ecr_for_its_largest_pages(aws, seed):
+    seed([RegionSpec(SEOUL, repositories={f"repo-{i:03}": [ImageSpec([f"v{j}"], 1, 1) for j in range(3)] for i in range(2)}
+                     | {f"empty-{i:03}": [] for i in range(150)})])
+    ecr_object = get_region_ecr_object_dic(session(), [SEOUL])
+    assert len(ecr_object[SEOUL]["repositories"]) == 152
+    assert calls(aws.layer, "DescribeRepositories") == 1  # 1000 a page asked; the default of 100 would take 2
 
 
 def test_reads_every_page_of_functions_and_describes_only_image_functions(aws, seed):
