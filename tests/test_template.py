@@ -217,7 +217,7 @@ def test_function_runs_the_packaged_handler():
     package_script = (ROOT / "tools" / "package.py").read_text()
     assert properties["Runtime"] == "python3.12" and 'LAMBDA_PYTHON = "3.12"' in package_script
     assert properties["CodeUri"].rstrip("/") == "build/package" and '"build" / "package"' in package_script
-    assert (properties["Timeout"], properties["MemorySize"]) == (300, 256)
+    assert (properties["Timeout"], properties["MemorySize"]) == (300, 1024)
 
 
 @pytest.mark.parametrize("statement", inline_statements(), ids=lambda statement: statement.get("Sid", "statement"))
