@@ -16,6 +16,9 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
 
+bench: $(VENV)/.installed
+	$(PY) bench/run.py $(ARGS)
+
 package: $(VENV)/.installed
 	$(PY) tools/package.py
 

@@ -1,0 +1,389 @@
+"""Benchmark: the whole report on a large simulated account with real API latency.
+
+    python bench/run.py [--latency-ms 40] [--regions-with-data 4] [--repositories 300]
+                        [--images 6000] [--functions 400] [--throttle 0.10]
+                        [--json bench/results/latest.json] [--tiny]
+
+Seeds moto (behind devtools.aws_layer) in this process with latency off, then runs the handler
+in dry-run mode in a fresh subprocess (bench/child.py): shipped and sequential (MAX_WORKERS=1)
+at the chosen latency, shipped at 0 ms, shipped with a fraction of calls throttled. Prints a
+table and PASS/FAIL per check; exits 1 only when a run's inventory is incomplete or has errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+
+from devtools.aws_layer import LayeredMotoServer  # noqa: E402
+from devtools.simulated_account import MB, FunctionSpec, ImageSpec, RegionSpec, Seeder  # noqa: E402
+
+CHILD = ROOT / "bench" / "child.py"
+DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
+DATA_REGIONS = ("us-east-1", "ap-northeast-2", "eu-west-1", "us-west-2", "eu-central-1",
+                "ap-southeast-1", "ap-northeast-1", "sa-east-1")
+PAGE = {"DescribeRepositories": 1000, "DescribeImages": 1000, "ListFunctions": 50}  # the largest pages AWS gives
+CHECKED_OPERATIONS = ("DescribeRegions", "DescribeRepositories", "DescribeImages", "GetLifecyclePolicy",
+                      "ListFunctions", "GetFunction", "ListAliases", "DescribeLogStreams")
+CHILD_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+             "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/nonexistent",
+             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "EMAIL": "bench@example.com"}
+CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SLACK_DDPS", "REGIONS", "MAX_WORKERS")
+SPEEDUP_TARGET = 15.0
+WALL_TARGET_S = 10.0
+LATENCY_HIDDEN_TARGET = 1.25
+RSS_TARGET_MB = 128.0
+SEED_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Size:
+    """What the simulated account holds and how the API answers."""
+
+    regions_with_data: int
+    repositories: int
+    images: int
+    functions: int
+    latency_ms: float
+    throttle: float
+
+
+@dataclass
+class Run:
+    """One handler run and what the server saw of it."""
+
+    name: str
+    latency_ms: float
+    throttle: float
+    max_workers: int | None  # None: as shipped
+    handler_s: float = 0.0
+    total_s: float = 0.0
+    process_s: float = 0.0
+    peak_rss_mb: float = 0.0  # VmHWM of the child (see bench/child.py)
+    ru_maxrss_mb: float = 0.0  # inherits the harness's peak over fork+exec: not used for the target
+    child_cpu_s: float = 0.0
+    server_cpu_s: float = 0.0
+    calls: dict[str, int] | None = None  # by operation, throttled attempts left out
+    throttled: int = 0
+    summary: dict[str, Any] | None = None
+    failure: str = ""
+
+
+# ---- the synthetic account ------------------------------------------------------------------
+
+
+def image_counts(total: int, repositories: int) -> list[int]:
+    """Uneven images per repository, summing to `total`.
+
+    Every 25th repository is big (101, 151, 201 or 251 images, so DescribeImages pages), every
+    50th is empty, the others share what is left.
+    """
+    counts = [0] * repositories
+    left = total
+    for rank, index in enumerate(range(0, repositories, 25)):
+        counts[index] = min(101 + 50 * (rank % 4), left)
+        left -= counts[index]
+    small = [i for i in range(repositories) if i % 25 and i % 50 != 49]
+    if not small:
+        counts[0] += left
+        return counts
+    base, extra = divmod(left, len(small))
+    for rank, index in enumerate(small):
+        counts[index] = base + (rank < extra)
+    return counts
+
+
+def image_spec(index: int) -> ImageSpec:
+    """The index-th image of a repository, tagged v<index>."""
+    pulled = None if index % 3 == 0 else float(index % 60)
+    return ImageSpec([f"v{index}"], (50 + index * 37 % 450) * MB, 1 + index % 300, pulled)
+
+
+def synthetic_account(size: Size, regions: list[str]) -> list[RegionSpec]:
+    """Repositories and functions spread round-robin over the data regions.
+
+    Every other function is image-based (with a log group; a quarter of them pinned by digest),
+    pointing at an image of a non-empty repository of its region; the rest are Zip.
+    """
+    specs = [RegionSpec(name) for name in regions]
+    for index, count in enumerate(image_counts(size.images, size.repositories)):
+        name = f"team-{index % 8}/service-{index:04d}"
+        specs[index % len(specs)].repositories[name] = [image_spec(i) for i in range(count)]
+    for index in range(size.functions):
+        spec = specs[index % len(specs)]
+        name = f"fn-{index:04d}"
+        if index // len(specs) % 2:
+            spec.functions.append(FunctionSpec(name))
+            continue
+        filled = [repo for repo, images in spec.repositories.items() if images]
+        made = sum(1 for function in spec.functions if function.image)  # image functions so far
+        repository = filled[made % len(filled)]
+        image = index % len(spec.repositories[repository])
+        reference = f"@{image}" if made % 4 == 3 else f"v{image}"
+        spec.functions.append(FunctionSpec(name, (repository, reference), last_run_days_ago=0.25 + index % 45))
+    return specs
+
+
+def split(spec: RegionSpec, parts: int) -> list[RegionSpec]:
+    """The region's repositories and functions in `parts` specs, so the Seeder writes them side by side."""
+    names, functions = list(spec.repositories), spec.functions
+    return [RegionSpec(spec.name, {name: spec.repositories[name] for name in names[part::parts]}, functions[part::parts])
+            for part in range(parts)]
+
+
+def seed(server: LayeredMotoServer, specs: list[RegionSpec]) -> float:
+    """Write the account into moto with latency off; returns the seconds it took."""
+    began = time.perf_counter()
+    seeder = Seeder(server.endpoint_url, server.layer, workers=SEED_WORKERS)
+    chunks = [chunk for spec in specs for chunk in split(spec, SEED_WORKERS // len(specs) or 1)]
+    seeder.seed(chunks)  # every chunk's images are pushed before any function is created
+    return time.perf_counter() - began
+
+
+def enabled_regions(server: LayeredMotoServer) -> list[str]:
+    """The regions the handler will scan (what moto's DescribeRegions lists)."""
+    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=server.endpoint_url,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    return sorted(region["RegionName"] for region in ec2.describe_regions()["Regions"])
+
+
+# ---- what a run must show ------------------------------------------------------------------
+
+
+def pages(items: int, per_page: int) -> int:
+    """Calls to list `items` a page at a time (an empty listing still takes one call)."""
+    return max(1, math.ceil(items / per_page))
+
+
+def expected_calls(specs: list[RegionSpec], regions: list[str]) -> dict[str, int]:
+    """The API calls an efficient run makes on this account."""
+    by_name = {spec.name: spec for spec in specs}
+    filled = [by_name.get(region, RegionSpec(region)) for region in regions]
+    image_functions = [(spec.name, f) for spec in filled for f in spec.functions if f.image]
+    return {
+        "DescribeRegions": 1,
+        "DescribeRepositories": sum(pages(len(s.repositories), PAGE["DescribeRepositories"]) for s in filled),
+        "DescribeImages": sum(pages(len(images), PAGE["DescribeImages"])
+                              for s in filled for images in s.repositories.values()),
+        "ListFunctions": sum(pages(len(s.functions), PAGE["ListFunctions"]) for s in filled),
+        "GetLifecyclePolicy": sum(len(s.repositories) for s in filled),
+        "GetFunction": len(image_functions),  # none of the functions has an alias on a published version
+        "ListAliases": len(image_functions),
+        "DescribeLogStreams": len({(region, f.log_group or f"/aws/lambda/{f.name}") for region, f in image_functions}),
+    }
+
+
+def inventory(specs: list[RegionSpec], regions: list[str]) -> dict[str, int]:
+    """The summary counts a complete run reports."""
+    return {
+        "regions": len(regions),
+        "repositories": sum(len(spec.repositories) for spec in specs),
+        "images": sum(len(images) for spec in specs for images in spec.repositories.values()),
+        "functions": sum(len(spec.functions) for spec in specs),
+    }
+
+
+def incomplete(run: Run, wanted: dict[str, int]) -> str:
+    """Why the run's inventory is not complete, or ''."""
+    if run.failure:
+        return run.failure
+    summary = run.summary or {}
+    wrong = [f"{key} {summary.get(key)} != {value}" for key, value in wanted.items() if summary.get(key) != value]
+    if summary.get("errors"):
+        wrong.append(f"{len(summary['errors'])} errors, first: {summary['errors'][0]}")
+    return "; ".join(wrong)
+
+
+# ---- running the handler -------------------------------------------------------------------
+
+
+def child_env(server: LayeredMotoServer, max_workers: int | None) -> dict[str, str]:
+    """The child's environment: dummy credentials, the simulated endpoint, MAX_WORKERS if set."""
+    env = {key: value for key, value in os.environ.items() if key not in CLEARED_ENV}
+    env.update(CHILD_ENV, AWS_ENDPOINT_URL=server.endpoint_url)
+    if max_workers is not None:
+        env["MAX_WORKERS"] = str(max_workers)
+    return env
+
+
+def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600) -> Run:
+    """Run the handler once in a fresh process and record what the child and the server saw."""
+    layer = server.layer
+    layer.latency, layer.throttle_fraction = run.latency_ms / 1000, run.throttle
+    layer.reset_counts()
+    cpu, began = time.process_time(), time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, str(CHILD)], env=child_env(server, run.max_workers),
+                              capture_output=True, text=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        done = None
+    run.process_s = round(time.perf_counter() - began, 3)
+    run.server_cpu_s = round(time.process_time() - cpu, 2)
+    layer.latency, layer.throttle_fraction = 0.0, 0.0
+    calls: Counter[str] = Counter()
+    for (operation, region), count in layer.calls.items():
+        calls[operation] += count - layer.throttled[(operation, region)]
+    run.calls, run.throttled = dict(sorted(calls.items())), sum(layer.throttled.values())
+    if done is None or done.returncode != 0:
+        tail = "timed out" if done is None else "".join(done.stderr.strip().splitlines()[-1:])
+        run.failure = f"child failed: {tail}"
+        return run
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    run.handler_s, run.total_s = measured["handler_s"], measured["total_s"]
+    run.peak_rss_mb, run.ru_maxrss_mb = measured["peak_rss_mb"], measured["ru_maxrss_mb"]
+    run.child_cpu_s = measured["cpu_s"]
+    run.summary = measured["summary"]
+    return run
+
+
+def plan(size: Size) -> list[Run]:
+    """The measured runs, in order."""
+    runs = [
+        Run(f"shipped@{size.latency_ms:g}ms", size.latency_ms, 0.0, None),
+        Run(f"sequential@{size.latency_ms:g}ms", size.latency_ms, 0.0, 1),
+        Run("shipped@0ms", 0.0, 0.0, None),
+    ]
+    if size.throttle > 0:
+        runs.append(Run(f"shipped@{size.latency_ms:g}ms+{size.throttle:.0%}throttled", size.latency_ms, size.throttle, None))
+    return runs
+
+
+# ---- verdicts and the table ----------------------------------------------------------------
+
+
+def check(name: str, passed: bool, detail: str, kind: str) -> dict[str, Any]:
+    """One PASS/FAIL line."""
+    return {"name": name, "passed": passed, "detail": detail, "kind": kind}
+
+
+def verdicts(runs: list[Run], expected: dict[str, int], wanted: dict[str, int]) -> list[dict[str, Any]]:
+    """Inventory, call-count and target checks of all runs."""
+    results = [check(f"complete inventory: {run.name}", not incomplete(run, wanted),
+                     incomplete(run, wanted) or "all counts match, no errors", "inventory") for run in runs]
+    for operation in CHECKED_OPERATIONS:
+        seen = {run.name: (run.calls or {}).get(operation, 0) for run in runs}
+        passed = all(count == expected[operation] for count in seen.values())
+        results.append(check(f"calls {operation} == {expected[operation]}", passed,
+                             ", ".join(f"{name} {count}" for name, count in seen.items()), "calls"))
+    shipped, sequential, unloaded = runs[0], runs[1], runs[2]
+    speedup = sequential.handler_s / shipped.handler_s if shipped.handler_s else 0.0
+    hidden = shipped.handler_s / unloaded.handler_s if unloaded.handler_s else math.inf
+    results += [
+        check(f"sequential/shipped >= {SPEEDUP_TARGET:g}x", speedup >= SPEEDUP_TARGET, f"{speedup:.1f}x", "target"),
+        check(f"{shipped.name} < {WALL_TARGET_S:g} s", 0 < shipped.handler_s < WALL_TARGET_S,
+              f"{shipped.handler_s:.2f} s", "target"),
+        check(f"{shipped.name} / shipped@0ms <= {LATENCY_HIDDEN_TARGET:g}", hidden <= LATENCY_HIDDEN_TARGET,
+              f"{hidden:.2f}", "target"),
+        check(f"peak RSS <= {RSS_TARGET_MB:g} MB", 0 < shipped.peak_rss_mb <= RSS_TARGET_MB,
+              f"{shipped.name} {shipped.peak_rss_mb:.1f} MB", "target"),
+    ]
+    return results
+
+
+def table(runs: list[Run], expected: dict[str, int]) -> str:
+    """Runs as columns: timings, memory, then calls by operation (throttled attempts left out)."""
+    def row(label: str, values: list[Any]) -> str:
+        return f"{label:<26}" + "".join(f"{value!s:>26}" for value in values)
+
+    def found(run: Run, key: str) -> Any:
+        return (run.summary or {}).get(key, "-")
+
+    operations = sorted(set(expected) | {op for run in runs for op in run.calls or {}})
+    lines = [
+        row("", [run.name for run in runs] + ["expected"]),
+        row("handler wall s", [f"{run.handler_s:.2f}" for run in runs]),
+        row("total s (with imports)", [f"{run.total_s:.2f}" for run in runs]),
+        row("peak RSS MB", [f"{run.peak_rss_mb:.1f}" for run in runs]),
+        row("handler CPU s", [f"{run.child_cpu_s:.2f}" for run in runs]),
+        row("moto server CPU s", [f"{run.server_cpu_s:.2f}" for run in runs]),
+        row("throttled", [run.throttled for run in runs]),
+    ]
+    lines += [row(f"calls {op}", [(run.calls or {}).get(op, 0) for run in runs] + [expected.get(op, "")])
+              for op in operations]
+    lines += [row(f"found {key}", [found(run, key) for run in runs]) for key in ("regions", "repositories", "images", "functions")]
+    lines.append(row("errors", [len(found(run, "errors")) if run.summary else run.failure[:24] for run in runs]))
+    return "\n".join(lines)
+
+
+# ---- command line --------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command line."""
+    parser = argparse.ArgumentParser(prog="python bench/run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency-ms", type=float, default=40.0, help="server-side latency per call (default 40)")
+    parser.add_argument("--regions-with-data", type=int, default=4, help="regions holding repositories/functions (default 4)")
+    parser.add_argument("--repositories", type=int, default=300, help="repositories in all (default 300)")
+    parser.add_argument("--images", type=int, default=6000, help="images in all (default 6000)")
+    parser.add_argument("--functions", type=int, default=400, help="functions in all, half image-based (default 400)")
+    parser.add_argument("--throttle", type=float, default=0.10,
+                        help="fraction of calls throttled in the extra throttled run; 0 skips it (default 0.10)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON.relative_to(ROOT)})")
+    parser.add_argument("--tiny", action="store_true",
+                        help="CI size: 2 regions with data, 12 repositories, 150 images, 20 functions, 5 ms")
+    return parser.parse_args(argv)
+
+
+def size_of(args: argparse.Namespace) -> Size:
+    """The account size asked for (--tiny overrides the size flags)."""
+    if args.tiny:
+        return Size(2, 12, 150, 20, 5.0, args.throttle)
+    if not 1 <= args.regions_with_data <= len(DATA_REGIONS):
+        raise SystemExit(f"--regions-with-data must be 1 to {len(DATA_REGIONS)}")
+    if args.images and args.repositories < 1:
+        raise SystemExit("--images needs at least one repository (--repositories)")
+    return Size(args.regions_with_data, args.repositories, args.images, args.functions, args.latency_ms, args.throttle)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Seed, run, print, write the JSON; 1 when a run's inventory is incomplete."""
+    args = parse_args(argv)
+    size = size_of(args)
+    server = LayeredMotoServer()
+    server.start()
+    try:
+        regions = enabled_regions(server)
+        specs = synthetic_account(size, [name for name in DATA_REGIONS if name in regions][:size.regions_with_data])
+        seeding_s = seed(server, specs)
+        print(f"Seeded {inventory(specs, regions)} in {seeding_s:.1f} s", flush=True)
+        execute(server, Run("warm-up", 0.0, 0.0, None))  # moto builds each region's backends on first use
+        runs = []
+        for run in plan(size):
+            runs.append(execute(server, run))
+            print(f"  {run.name}: {run.handler_s:.2f} s {run.failure}", flush=True)
+    finally:
+        server.stop()
+    expected, wanted = expected_calls(specs, regions), inventory(specs, regions)
+    results = verdicts(runs, expected, wanted)
+    shipped, sequential, unloaded = runs[:3]
+    ratios = {"sequential/shipped": round(sequential.handler_s / shipped.handler_s, 2) if shipped.handler_s else None,
+              "shipped/shipped@0ms": round(shipped.handler_s / unloaded.handler_s, 2) if unloaded.handler_s else None}
+    print("\n" + table(runs, expected) + "\n")
+    print("  ".join(f"{name}: {value}x" for name, value in ratios.items()))
+    for result in results:
+        print(f"{'PASS' if result['passed'] else 'FAIL'}  {result['name']}  ({result['detail']})")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({
+        "size": asdict(size), "regions_scanned": len(regions), "seeding_s": round(seeding_s, 1),
+        "inventory": wanted, "expected_calls": expected, "runs": [asdict(run) for run in runs],
+        "ratios": ratios, "checks": results,
+    }, indent=2))
+    print(f"Results written to {args.json}")
+    return 1 if any(r["kind"] == "inventory" and not r["passed"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
