@@ -263,6 +263,8 @@ class AwsLayer:
         self.throttle_fraction = throttle_fraction
         self.calls: collections.Counter = collections.Counter()
         self.throttled: collections.Counter = collections.Counter()
+        self.in_flight = 0
+        self.peak_in_flight = 0  # most calls answered at once since reset_counts()
         self.image_overrides: dict = {}
         self.log_stream_overrides: dict = {}
         self.short_pages: int | None = None  # answer at most this many items a page, as AWS may do
@@ -295,6 +297,7 @@ class AwsLayer:
         with self._lock:
             self.calls.clear()
             self.throttled.clear()
+            self.peak_in_flight = self.in_flight
 
     def fail(self, *, region: str | None = None, operation: str | None = None,
              code: str = "AccessDeniedException", message: str = "User is not authorized",
@@ -332,9 +335,15 @@ class AwsLayer:
         req = self._parse(environ)
         with self._lock:
             self.calls[req.key] += 1
-        if self.latency > 0:
-            time.sleep(self.latency)
-        resp = self._injected(req) or self._dispatch(req)
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self.latency > 0:
+                time.sleep(self.latency)
+            resp = self._injected(req) or self._dispatch(req)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         start_response(resp.status, resp.headers)
         return [resp.body]
 

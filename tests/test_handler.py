@@ -258,3 +258,17 @@ def test_command_line_help_and_json_output(demo):
     names = [r["name"] for r in data["repositories"] if r["region"] == SEOUL]
     assert sorted(names) == ["ddps/image-resize", "ddps/ml-inference", "legacy/crawler", "sandbox/empty"]
     assert data["errors"] == []
+
+
+@pytest.mark.parametrize("workers, overlapped", [("1", False), (None, True)])
+def test_max_workers_1_makes_one_aws_call_at_a_time(demo, aws, monkeypatch, workers, overlapped):
+    # The layer counts requests it is answering at once; 20 ms each makes any overlap visible.
+    if workers:
+        monkeypatch.setenv("MAX_WORKERS", workers)
+    aws.layer.latency = 0.02
+    try:
+        summary = lambda_handler({"dry_run": True}, None)
+    finally:
+        aws.layer.latency = 0.0
+    assert summary["repositories"] > 1 and summary["errors"] == []
+    assert (aws.layer.peak_in_flight > 1) is overlapped, aws.layer.peak_in_flight
