@@ -9,14 +9,14 @@ Image object: {'imageTags', 'imageSizeGB', 'imagePushedAt', 'imageUris', 'imageD
 """
 from __future__ import annotations
 
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 import boto3
 
 from aws_clients import ClientFactory
 from aws_errors import AWS_ERRORS, error_code, error_message
-from parallel import map_in_pool
+from parallel import map_in_pool, map_regions
 from regions import enabled_regions
 
 BYTES_PER_GB = 10**9
@@ -146,15 +146,14 @@ def get_region_ecr_object_dic(
     clients = clients or ClientFactory(session)
     regions = regions if regions is not None else enabled_regions(clients)
     errors = errors if errors is not None else []
-    workers = clients.workers
-    with ThreadPoolExecutor(workers) as region_pool, ThreadPoolExecutor(workers) as repository_pool:
-        def collect(region: str) -> Any:
-            try:
-                return get_region_ecr_object(clients.get("ecr", region), region, repository_pool)
-            except AWS_ERRORS as exc:  # e.g. an endpoint that cannot be resolved
-                return (region, error_message(exc))
 
-        results = list(region_pool.map(collect, regions))
+    def collect(region: str, repository_pool: Executor) -> Any:
+        try:
+            return get_region_ecr_object(clients.get("ecr", region), region, repository_pool)
+        except AWS_ERRORS as exc:  # e.g. an endpoint that cannot be resolved
+            return (region, error_message(exc))
+
+    results = map_regions(collect, regions, clients.workers)
     ecr_object = {}
     for region, result in zip(regions, results):
         if isinstance(result, tuple):

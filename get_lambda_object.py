@@ -7,14 +7,14 @@ Function object: {'FunctionName', 'MemorySize', 'LastModified', 'PackageType', '
 """
 from __future__ import annotations
 
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 import boto3
 
 from aws_clients import ClientFactory
 from aws_errors import AWS_ERRORS, error_code, error_message
-from parallel import map_in_pool
+from parallel import map_in_pool, map_regions
 from regions import enabled_regions
 
 IMAGE = "Image"
@@ -132,16 +132,16 @@ def get_region_lambda_object_dic(
     clients = clients or ClientFactory(session)
     regions = regions if regions is not None else enabled_regions(clients)
     errors = errors if errors is not None else []
-    with ThreadPoolExecutor(clients.workers) as region_pool, ThreadPoolExecutor(clients.workers) as function_pool:
-        def collect(region: str) -> tuple[list[dict[str, Any]] | None, list[tuple[str, str]]]:
-            region_errors: list[tuple[str, str]] = []
-            try:
-                functions = get_region_lambda_object(clients.get("lambda", region), region, function_pool, region_errors)
-            except AWS_ERRORS as exc:
-                functions, region_errors = None, [(region, error_message(exc))]
-            return functions, region_errors
 
-        results = list(region_pool.map(collect, regions))
+    def collect(region: str, function_pool: Executor) -> tuple[list[dict[str, Any]] | None, list[tuple[str, str]]]:
+        region_errors: list[tuple[str, str]] = []
+        try:
+            functions = get_region_lambda_object(clients.get("lambda", region), region, function_pool, region_errors)
+        except AWS_ERRORS as exc:
+            functions, region_errors = None, [(region, error_message(exc))]
+        return functions, region_errors
+
+    results = map_regions(collect, regions, clients.workers)
     lambda_object = {}
     for region, (functions, region_errors) in zip(regions, results):
         errors.extend(region_errors)

@@ -17,3 +17,13 @@ def map_in_pool(function: Callable[[T], R], items: Iterable[T], executor: Execut
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
         return list(pool.map(function, items))
+
+
+def map_regions(read: Callable[[str, Executor], R], regions: list[str], workers: int) -> list[R]:
+    """read(region, item_pool) for every region, results in region order.
+
+    Regions run in one pool and the items they fan out (repositories, functions) in another,
+    both `workers` wide: a region task waits on its items, so sharing one pool could deadlock.
+    """
+    with ThreadPoolExecutor(workers) as region_pool, ThreadPoolExecutor(workers) as item_pool:
+        return list(region_pool.map(lambda region: read(region, item_pool), regions))
