@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 from xml.sax.saxutils import escape
 
 from moto import backends as moto_backends
+from moto.core.utils import get_service_model
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -611,6 +612,22 @@ def cache_moto_module_list() -> None:
         moto_backends.list_of_moto_modules = cached
 
 
+SIMULATED_SERVICES = ("ec2", "ecr", "lambda", "logs", "s3", "iam", "sts")
+
+
+def warm_moto_service_models(services: Iterable[str] = SIMULATED_SERVICES) -> None:
+    """Build moto's operation models once, before requests arrive side by side.
+
+    moto 5.2.5 caches its OperationModel under the same key as botocore's, so two threads that
+    first touch a service together can get botocore's model and answer 500
+    (`'OperationModel' object has no attribute 'http_trait'`). Seen once while seeding.
+    """
+    for service in services:
+        model = get_service_model(service)
+        for name in model.operation_names:
+            model.operation_model(name).http_trait  # noqa: B018 (fills the cache)
+
+
 class LayeredMotoServer(ThreadedMotoServer):
     """moto's threaded server with an AwsLayer in front."""
 
@@ -619,6 +636,7 @@ class LayeredMotoServer(ThreadedMotoServer):
         """Create the server and its layer (not started)."""
         super().__init__(ip_address=ip_address, port=port, verbose=verbose)
         cache_moto_module_list()
+        warm_moto_service_models()
         app = DomainDispatcherApplication(create_backend_app)
         self.layer = AwsLayer(app, latency=latency, throttle_fraction=throttle_fraction, seed=seed)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
