@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from log_times import LastRun
-from usage_join import functions_using
+from usage_join import UsageIndex
 
 DEFAULT_PRICE_PER_GB_MONTH = 0.10  # USD, ECR storage in us-east-1
 DEFAULT_UNUSED_DAYS = 183
@@ -77,11 +77,10 @@ def is_idle(last: LastRun, now: datetime, idle_days: int) -> bool:
 
 
 def repository_candidate(
-    region: str, repository: dict[str, Any], functions: list[dict[str, Any]],
+    region: str, repository: dict[str, Any], users: list[dict[str, Any]],
     last_runs: dict[tuple[str, str], LastRun], now: datetime, limits: Thresholds,
 ) -> Candidate | None:
-    """The rule a repository falls under, if any."""
-    users = functions_using(repository, functions)
+    """The rule a repository falls under, if any, given the functions that use it."""
     if not users:
         pushed = repository["lastPushedDate"]
         if pushed is not None and now - pushed > timedelta(days=limits.unused_days):
@@ -106,11 +105,12 @@ def deletion_candidates(
     last_runs: dict[tuple[str, str], LastRun], now: datetime, limits: Thresholds,
 ) -> list[Candidate]:
     """Every repository the rules name, largest first."""
-    found = [
-        candidate
-        for region, ecr_region in ecr_object.items()
-        if usage_known(lambda_object.get(region))
-        for repository in ecr_region["repositories"]
-        if (candidate := repository_candidate(region, repository, lambda_object[region], last_runs, now, limits))
-    ]
+    found = []
+    for region, ecr_region in ecr_object.items():
+        if not usage_known(lambda_object.get(region)):
+            continue
+        index = UsageIndex.of(lambda_object[region])
+        found += [candidate for repository in ecr_region["repositories"]
+                  if (candidate := repository_candidate(region, repository, index.users_of(repository),
+                                                        last_runs, now, limits))]
     return sorted(found, key=lambda c: (-c.repository["totalSizeBytes"], c.region, c.repository["repositoryName"]))

@@ -25,7 +25,7 @@ from regions import RegionError, enabled_regions, validate_regions
 from report_export import export_document, to_csv, to_json
 from settings import ConfigError, RunOptions, load_email, parse_event, report_s3_uri
 from slack_utils import SlackConfigError, send_error_message_to_slack, send_report_to_slack, webhook_url
-from usage_join import functions_using
+from usage_join import UsageIndex, functions_using
 
 logger = logging.getLogger("ecr_usage_report")
 logger.setLevel(logging.INFO)
@@ -71,8 +71,14 @@ def get_repository_string(
 ) -> str:
     """A repository's line and the functions using it (log times looked up unless given)."""
     users = functions_using(ecr_repository_object, lambda_region_object)
-    lines = [fmt.repository_line(ecr_repository_object, bool(users), now or datetime.now(timezone.utc))]
-    known = last_execution_times or {}
+    return repository_block(client, ecr_repository_object, users, last_execution_times or {}, now)
+
+
+def repository_block(
+    client: Any, repository: dict[str, Any], users: list[dict[str, Any]], known: dict[str, str], now: datetime | None
+) -> str:
+    """A repository's line, then one line per function using it (log times not in `known` looked up)."""
+    lines = [fmt.repository_line(repository, bool(users), now or datetime.now(timezone.utc))]
     for function in users:
         group = function["LogGroupName"]
         last = known[group] if group in known else get_last_execution_time(client, group)
@@ -94,18 +100,18 @@ def get_region_string(
     logs = clients.get("logs", region)
     repositories = sorted(ecr_region_object["repositories"], key=fmt.repository_sort_key, reverse=True)
     lines = [fmt.region_title(region, ecr_region_object["totalSizeGB"])]
-    lines += [get_repository_string(logs, repo, lambda_region_object, last_execution_times, now) for repo in repositories]
+    index = UsageIndex.of(lambda_region_object)
+    known = last_execution_times or {}
+    lines += [repository_block(logs, repo, index.users_of(repo), known, now) for repo in repositories]
     return "\n".join(lines)
 
 
 def used_log_groups(ecr_object: dict[str, Any], lambda_object: dict[str, list]) -> list[tuple[str, str]]:
     """Distinct (region, log group) of every function joined to a repository."""
-    pairs = {
-        (region, function["LogGroupName"])
-        for region, ecr_region in ecr_object.items()
-        for repository in ecr_region["repositories"]
-        for function in functions_using(repository, lambda_object.get(region, []))
-    }
+    pairs = set()
+    for region, ecr_region in ecr_object.items():
+        index = UsageIndex.of(lambda_object.get(region, []))
+        pairs |= {(region, f["LogGroupName"]) for repo in ecr_region["repositories"] for f in index.users_of(repo)}
     return sorted(pairs)
 
 

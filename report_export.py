@@ -12,7 +12,7 @@ from typing import Any
 
 from cleanup_rules import Candidate, Thresholds, last_pulled, monthly_cost, untagged_images
 from log_times import LastRun
-from usage_join import functions_using, runs_image
+from usage_join import UsageIndex
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS = ["region", "repository", "tags", "digest", "size_bytes", "pushed_at", "last_pulled_at", "used_by"]
@@ -23,23 +23,18 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat() if moment else None
 
 
-def image_users(image: dict[str, Any], functions: list[dict[str, Any]]) -> list[str]:
-    """Names of the functions (or aliased versions) that run this image."""
-    return sorted(f["FunctionName"] for f in functions if runs_image(f, image))
-
-
-def image_record(image: dict[str, Any], functions: list[dict[str, Any]]) -> dict[str, Any]:
+def image_record(image: dict[str, Any], index: UsageIndex) -> dict[str, Any]:
     return {
         "digest": image["imageDigest"], "tags": image["imageTags"], "size_bytes": image["imageSizeBytes"],
         "pushed_at": iso(image["imagePushedAt"]), "last_pulled_at": iso(image["lastRecordedPullTime"]),
-        "used_by": image_users(image, functions),
+        "used_by": index.image_users(image),
     }
 
 
-def repository_record(region: str, repo: dict[str, Any], functions: list[dict[str, Any]],
+def repository_record(region: str, repo: dict[str, Any], index: UsageIndex,
                       last_runs: dict[tuple[str, str], LastRun]) -> dict[str, Any]:
     untagged = untagged_images(repo)
-    users = functions_using(repo, functions)
+    users = index.users_of(repo)
     return {
         "region": region, "name": repo["repositoryName"], "uri": repo["repositoryUri"],
         "size_bytes": repo["totalSizeBytes"], "image_count": len(repo["images"]),
@@ -47,7 +42,7 @@ def repository_record(region: str, repo: dict[str, Any], functions: list[dict[st
         "last_pushed_at": iso(repo["lastPushedDate"]), "last_pulled_at": iso(last_pulled(repo)),
         "lifecycle_policy": repo.get("lifecyclePolicy"),
         "used_by": [function_use(region, f, last_runs) for f in users],
-        "images": [image_record(image, functions) for image in repo["images"]],
+        "images": [image_record(image, index) for image in repo["images"]],
     }
 
 
@@ -80,7 +75,8 @@ def export_document(
     candidates: list[Candidate], errors: list[tuple[str, str]], limits: Thresholds,
 ) -> dict[str, Any]:
     """The whole inventory and the candidates, in the documented schema."""
-    repositories = [repository_record(region, repo, lambda_object.get(region, []), last_runs)
+    indexes = {region: UsageIndex.of(lambda_object.get(region, [])) for region in ecr_object}
+    repositories = [repository_record(region, repo, indexes[region], last_runs)
                     for region, data in sorted(ecr_object.items()) for repo in data["repositories"]]
     total = sum(r["size_bytes"] for r in repositories)
     return {
