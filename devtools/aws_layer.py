@@ -253,6 +253,17 @@ def default_logging_config(name: str, given: dict | None) -> dict:
     return config
 
 
+READ_PREFIXES = ("Describe", "List", "Get")  # operations that only read state
+
+
+def answer_key(req: Request) -> tuple:
+    """What makes two reads the same: operation, region, caller, method, path, query and body."""
+    env = req.environ
+    caller = env.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
+    return (req.operation, req.region, caller, env.get("REQUEST_METHOD"), env.get("PATH_INFO"),
+            env.get("QUERY_STRING"), req.body)
+
+
 class AwsLayer:
     """WSGI middleware in front of moto's app."""
 
@@ -269,6 +280,9 @@ class AwsLayer:
         self.image_overrides: dict = {}
         self.log_stream_overrides: dict = {}
         self.short_pages: int | None = None  # answer at most this many items a page, as AWS may do
+        self._cache_reads = False
+        self._answers: dict[tuple, Response] = {}
+        self._writes = 0  # counts writes, so a read that overlapped one is not kept
         self._lock = threading.Lock()
         self._random = random.Random(seed)
         self._failures: list[Failure] = []
@@ -300,6 +314,24 @@ class AwsLayer:
             self.throttled.clear()
             self.peak_in_flight = self.in_flight
 
+    @property
+    def cache_reads(self) -> bool:
+        """Answer a repeated read from memory until the next write (off by default).
+
+        For the benchmark: on AWS the service's own work runs elsewhere, but moto's runs on the
+        benchmark machine's cores, beside the handler it is measuring. Latency, throttling,
+        injected failures and call counts still apply to every request. Turning it on or off
+        empties the cache; so does any call that is not a Describe, List or Get. Answers of
+        5xx are never kept. Edits made to the override dicts while it is on are not seen.
+        """
+        return self._cache_reads
+
+    @cache_reads.setter
+    def cache_reads(self, on: bool) -> None:
+        with self._lock:
+            self._cache_reads = on
+            self._answers.clear()
+
     def fail(self, *, region: str | None = None, operation: str | None = None,
              code: str = "AccessDeniedException", message: str = "User is not authorized",
              status: int = 400, times: int | None = None) -> None:
@@ -319,6 +351,7 @@ class AwsLayer:
         self.clear_failures()
         self.reset_counts()
         self.short_pages = None
+        self.cache_reads = False
         self.latency = 0.0
         self.throttle_fraction = 0.0
         with self._lock:
@@ -341,7 +374,7 @@ class AwsLayer:
         try:
             if self.latency > 0:
                 time.sleep(self.latency)
-            resp = self._injected(req) or self._dispatch(req)
+            resp = self._injected(req) or self._answer(req)
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -376,6 +409,29 @@ class AwsLayer:
             failure.times -= 1
             if failure.times <= 0:
                 self._failures.remove(failure)
+
+    def _answer(self, req: Request) -> Response:
+        """The operation's answer: from the read cache when it is on and holds one."""
+        if not self._cache_reads:
+            return self._dispatch(req)
+        if not req.operation.startswith(READ_PREFIXES):
+            with self._lock:
+                self._answers.clear()
+                self._writes += 1
+            resp = self._dispatch(req)
+            with self._lock:
+                self._writes += 1  # a read that began during this write must not be kept
+            return resp
+        key = answer_key(req)
+        with self._lock:
+            kept, writes = self._answers.get(key), self._writes
+        if kept is not None:
+            return kept
+        resp = self._dispatch(req)
+        with self._lock:
+            if not resp.status.startswith("5") and writes == self._writes:
+                self._answers[key] = resp
+        return resp
 
     def _dispatch(self, req: Request) -> Response:
         """Route to an operation handler or forward unchanged."""

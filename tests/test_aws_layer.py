@@ -44,6 +44,7 @@ def clean_layer(server: LayeredMotoServer) -> Iterator[None]:
     layer.throttle_fraction = 0.0
     layer.image_overrides.clear()
     layer.log_stream_overrides.clear()
+    layer.cache_reads = False
 
 
 def client(server: LayeredMotoServer, service: str, region: str = REGION,
@@ -253,6 +254,45 @@ def test_latency_overlaps_between_threads(server: LayeredMotoServer) -> None:
     for t in threads:
         t.join()
     assert 0.3 <= time.monotonic() - start < 1.0
+
+
+def repository_names(ecr: Any) -> list[str]:
+    return sorted(r["repositoryName"] for r in ecr.describe_repositories()["repositories"])
+
+
+def test_cache_reads_answers_repeated_reads_from_memory_until_a_write(server: LayeredMotoServer) -> None:
+    from moto.ecr.models import ecr_backends  # moto's own state, behind the layer's back
+    ecr, other_region = client(server, "ecr", "ap-south-1"), client(server, "ecr", "ap-southeast-2")
+    ecr.create_repository(repositoryName="cached-a")
+    server.layer.cache_reads = True
+    assert repository_names(ecr) == ["cached-a"]
+    ecr_backends["123456789012"]["ap-south-1"].create_repository("sneaked-in", None, None, None, [], None)
+    assert repository_names(ecr) == ["cached-a"]  # answered from memory: moto not asked again
+    assert repository_names(other_region) == []  # another region is another answer
+    assert server.layer.calls[("DescribeRepositories", "ap-south-1")] == 2  # cached calls still count
+    ecr.create_repository(repositoryName="cached-b")  # any write empties the cache
+    assert repository_names(ecr) == ["cached-a", "cached-b", "sneaked-in"]
+
+
+def test_cache_reads_keeps_latency_failures_and_throttles(server: LayeredMotoServer) -> None:
+    ecr = client(server, "ecr", "ap-east-1", config=NO_RETRY)
+    server.layer.cache_reads = True
+    with pytest.raises(ClientError) as err:  # moto's 4xx answer is kept like any other
+        ecr.describe_images(repositoryName="missing")
+    assert err.value.response["Error"]["Code"] == "RepositoryNotFoundException"
+    ecr.describe_repositories()
+    server.layer.fail(operation="DescribeRepositories", code="AccessDeniedException", times=1)
+    with pytest.raises(ClientError) as err:
+        ecr.describe_repositories()
+    assert err.value.response["Error"]["Code"] == "AccessDeniedException"
+    server.layer.throttle_fraction = 1.0
+    with pytest.raises(ClientError) as err:
+        ecr.describe_repositories()
+    assert err.value.response["Error"]["Code"] == "ThrottlingException"
+    server.layer.throttle_fraction, server.layer.latency = 0.0, 0.2
+    start = time.monotonic()
+    ecr.describe_repositories()
+    assert time.monotonic() - start >= 0.2
 
 
 # ---- Lambda fidelity -------------------------------------------------------------
