@@ -7,6 +7,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run import Run, median_run  # noqa: E402
+
+
+def test_repeated_runs_keep_the_median_and_every_time() -> None:
+    times = [9.4, 7.1, 10.2]
+    done = [Run(f"shipped#{n}", 40.0, 0.0, None, handler_s=t) for n, t in enumerate(times)]
+    kept = median_run(done)
+    assert kept.handler_s == 9.4 and kept.handler_s_runs == times
+    done[2].failure = "child failed: boom"
+    assert median_run(done).failure == "child failed: boom"  # a failed repeat is never hidden by the median
 
 
 def test_tiny_benchmark_is_complete_and_makes_the_expected_calls(tmp_path: Path) -> None:
