@@ -13,7 +13,7 @@ table and PASS/FAIL per check; exits 1 only when a run's inventory is incomplete
 The simulated AWS answers a repeated read from memory (AwsLayer.cache_reads): on AWS the
 service's work runs on AWS's machines, but moto's would run on this machine's cores, beside the
 handler being measured. Every call still pays the latency, may be throttled and is counted.
---no-cache lets moto compute every answer, as the first README table did.
+--no-cache lets moto compute every answer.
 """
 from __future__ import annotations
 
