@@ -16,7 +16,7 @@ import boto3
 
 from aws_clients import ClientFactory
 from aws_errors import AWS_ERRORS, error_code, error_message
-from parallel import map_in_pool, map_regions
+from parallel import RegionPools, map_in_pool, map_regions
 from regions import enabled_regions
 
 BYTES_PER_GB = 10**9
@@ -137,6 +137,7 @@ def get_region_ecr_object_dic(
     regions: list[str] | None = None,
     errors: list[tuple[str, str]] | None = None,
     clients: ClientFactory | None = None,
+    pools: RegionPools | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The ECR object of every region (enabled regions by default).
 
@@ -153,7 +154,7 @@ def get_region_ecr_object_dic(
         except AWS_ERRORS as exc:  # e.g. an endpoint that cannot be resolved
             return (region, error_message(exc))
 
-    results = map_regions(collect, regions, clients.workers)
+    results = map_regions(collect, regions, clients.workers, pools)
     ecr_object = {}
     for region, result in zip(regions, results):
         if isinstance(result, tuple):

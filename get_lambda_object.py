@@ -14,7 +14,7 @@ import boto3
 
 from aws_clients import ClientFactory
 from aws_errors import AWS_ERRORS, error_code, error_message
-from parallel import map_in_pool, map_regions
+from parallel import RegionPools, map_in_pool, map_regions
 from regions import enabled_regions
 
 IMAGE = "Image"
@@ -123,6 +123,7 @@ def get_region_lambda_object_dic(
     regions: list[str] | None = None,
     errors: list[tuple[str, str]] | None = None,
     clients: ClientFactory | None = None,
+    pools: RegionPools | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The Lambda object of every region (enabled regions by default).
 
@@ -141,7 +142,7 @@ def get_region_lambda_object_dic(
             functions, region_errors = None, [(region, error_message(exc))]
         return functions, region_errors
 
-    results = map_regions(collect, regions, clients.workers)
+    results = map_regions(collect, regions, clients.workers, pools)
     lambda_object = {}
     for region, (functions, region_errors) in zip(regions, results):
         errors.extend(region_errors)

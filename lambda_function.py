@@ -20,7 +20,7 @@ from cleanup_rules import Candidate, Thresholds, deletion_candidates, usage_know
 from get_ecr_object import get_region_ecr_object_dic
 from get_lambda_object import get_region_lambda_object_dic
 from log_times import LastRun, fetch_last_runs, last_run
-from parallel import map_in_pool
+from parallel import RegionPools, map_in_pool
 from regions import RegionError, enabled_regions, validate_regions
 from report_export import export_document, to_csv, to_json
 from settings import ConfigError, RunOptions, load_email, parse_event, report_s3_uri
@@ -142,10 +142,11 @@ def collect(clients: ClientFactory, regions: list[str] | None) -> Inventory:
     regions = regions if regions is not None else enabled_regions(clients)
     ecr_errors: list[tuple[str, str]] = []
     lambda_errors: list[tuple[str, str]] = []
-    readers = [lambda: get_region_ecr_object_dic(clients.session, regions, ecr_errors, clients),
-               lambda: get_region_lambda_object_dic(clients.session, regions, lambda_errors, clients)]
-    # MAX_WORKERS=1 reads one after the other: the benchmark's sequential baseline is truly sequential
-    ecr_object, lambda_object = map_in_pool(lambda read: read(), readers, None, min(2, clients.workers))
+    with RegionPools(clients.workers) as pools:  # one pair of pools for both: 2 x MAX_WORKERS calls at most
+        readers = [lambda: get_region_ecr_object_dic(clients.session, regions, ecr_errors, clients, pools),
+                   lambda: get_region_lambda_object_dic(clients.session, regions, lambda_errors, clients, pools)]
+        # MAX_WORKERS=1 reads one after the other: the benchmark's sequential baseline is truly sequential
+        ecr_object, lambda_object = map_in_pool(lambda read: read(), readers, None, min(2, clients.workers))
     errors = [(f"ECR {where}", message) for where, message in ecr_errors]
     errors += [(f"Lambda {where}", message) for where, message in lambda_errors]
     return Inventory(regions, ecr_object, lambda_object, errors)

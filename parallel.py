@@ -1,7 +1,8 @@
-"""A bounded thread pool map that keeps input order."""
+"""Bounded thread pools that keep input order."""
 from __future__ import annotations
 
 from concurrent.futures import Executor, ThreadPoolExecutor
+from types import TracebackType
 from typing import Callable, Iterable, TypeVar
 
 T = TypeVar("T")
@@ -19,11 +20,39 @@ def map_in_pool(function: Callable[[T], R], items: Iterable[T], executor: Execut
         return list(pool.map(function, items))
 
 
-def map_regions(read: Callable[[str, Executor], R], regions: list[str], workers: int) -> list[R]:
-    """read(region, item_pool) for every region, results in region order.
+class RegionPools:
+    """A region pool and an item pool, `workers` threads each, shared by every reader of a run.
 
-    Regions run in one pool and the items they fan out (repositories, functions) in another,
-    both `workers` wide: a region task waits on its items, so sharing one pool could deadlock.
+    Region tasks wait on the items they fan out (repositories, functions), so they cannot share
+    one pool without risking deadlock; items wait on nothing, so two pools are enough. When the
+    ECR and Lambda readers share them, a run has at most 2 x workers AWS calls in flight, not
+    4 x: past that, threads add no overlap, only GIL contention and CPU time.
     """
-    with ThreadPoolExecutor(workers) as region_pool, ThreadPoolExecutor(workers) as item_pool:
-        return list(region_pool.map(lambda region: read(region, item_pool), regions))
+
+    def __init__(self, workers: int) -> None:
+        self.regions = ThreadPoolExecutor(workers, thread_name_prefix="region")
+        self.items = ThreadPoolExecutor(workers, thread_name_prefix="item")
+
+    def map(self, read: Callable[[str, Executor], R], regions: list[str]) -> list[R]:
+        """read(region, item_pool) for every region, results in region order."""
+        return list(self.regions.map(lambda region: read(region, self.items), regions))
+
+    def close(self) -> None:
+        """Wait for running tasks and release the threads."""
+        self.regions.shutdown()
+        self.items.shutdown()
+
+    def __enter__(self) -> RegionPools:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+
+def map_regions(read: Callable[[str, Executor], R], regions: list[str], workers: int,
+                pools: RegionPools | None = None) -> list[R]:
+    """read(region, item_pool) for every region, in the given pools or in new ones `workers` wide."""
+    if pools is not None:
+        return pools.map(read, regions)
+    with RegionPools(workers) as own_pools:
+        return own_pools.map(read, regions)

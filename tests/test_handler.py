@@ -272,3 +272,17 @@ def test_max_workers_1_makes_one_aws_call_at_a_time(demo, aws, monkeypatch, work
         aws.layer.latency = 0.0
     assert summary["repositories"] > 1 and summary["errors"] == []
     assert (aws.layer.peak_in_flight > 1) is overlapped, aws.layer.peak_in_flight
+
+
+def test_ecr_and_lambda_readers_share_one_cap_of_two_calls_per_worker(demo, aws, monkeypatch):
+    # ECR and Lambda are read side by side; each once had its own region and item pools, so
+    # MAX_WORKERS=2 let 8 calls fly at once. Sharing the pools caps it at 2 x 2. The 20 ms per
+    # call keeps requests open long enough for the layer to see every overlap.
+    monkeypatch.setenv("MAX_WORKERS", "2")
+    aws.layer.latency = 0.02
+    try:
+        summary = lambda_handler({"dry_run": True}, None)
+    finally:
+        aws.layer.latency = 0.0
+    assert summary["errors"] == []
+    assert 2 < aws.layer.peak_in_flight <= 4, aws.layer.peak_in_flight
