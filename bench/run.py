@@ -275,15 +275,15 @@ def repeats(run: Run, repeat: int) -> int:
     return repeat if run.max_workers is None and run.throttle == 0 else 1
 
 
-def plan(size: Size) -> list[Run]:
-    """The measured runs, in order."""
+def plan(size: Size, workers: int | None = None) -> list[Run]:
+    """The measured runs, in order; `workers` overrides MAX_WORKERS of the shipped runs."""
     runs = [
-        Run(f"shipped@{size.latency_ms:g}ms", size.latency_ms, 0.0, None),
+        Run(f"shipped@{size.latency_ms:g}ms", size.latency_ms, 0.0, workers),
         Run(f"sequential@{size.latency_ms:g}ms", size.latency_ms, 0.0, 1),
-        Run("shipped@0ms", 0.0, 0.0, None),
+        Run("shipped@0ms", 0.0, 0.0, workers),
     ]
     if size.throttle > 0:
-        runs.append(Run(f"shipped@{size.latency_ms:g}ms+{size.throttle:.0%}throttled", size.latency_ms, size.throttle, None))
+        runs.append(Run(f"shipped@{size.latency_ms:g}ms+{size.throttle:.0%}throttled", size.latency_ms, size.throttle, workers))
     return runs
 
 
@@ -371,6 +371,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-cache", action="store_true",
                         help="moto computes every answer; its CPU then competes with the handler's (default: "
                              "repeated reads answered from memory)")
+    parser.add_argument("--max-workers", type=int, default=None,
+                        help="MAX_WORKERS of the shipped runs, to compare widths (default: the product's default)")
     return parser.parse_args(argv)
 
 
@@ -402,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         server.layer.cache_reads = size.cache_reads
         execute(server, Run("warm-up", 0.0, 0.0, None))  # moto builds each region's backends on first use
         runs = []
-        for planned in plan(size):
+        for planned in plan(size, args.max_workers):
             run = measure(server, planned, repeats(planned, args.repeat or (1 if args.tiny else 3)))
             runs.append(run)
             print(f"  {run.name}: {run.handler_s:.2f} s {run.failure}", flush=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import Run, median_run  # noqa: E402
+from run import Run, Size, median_run, plan  # noqa: E402
 
 
 def test_repeated_runs_keep_the_median_and_every_time() -> None:
@@ -19,6 +19,12 @@ def test_repeated_runs_keep_the_median_and_every_time() -> None:
     assert kept.handler_s == 9.4 and kept.handler_s_runs == times
     done[2].failure = "child failed: boom"
     assert median_run(done).failure == "child failed: boom"  # a failed repeat is never hidden by the median
+
+
+def test_max_workers_flag_sets_the_shipped_runs_and_never_the_sequential_one() -> None:
+    size = Size(2, 12, 150, 20, 5.0, 0.1)
+    assert [run.max_workers for run in plan(size, 32)] == [32, 1, 32, 32]
+    assert [run.max_workers for run in plan(size)] == [None, 1, None, None]  # None: the product's default
 
 
 def test_tiny_benchmark_is_complete_and_makes_the_expected_calls(tmp_path: Path) -> None:
