@@ -129,6 +129,7 @@ def get_region_lambda_object_dic(
 
     Every failure is appended to `errors` as (region, message) or
     ("region/function", message); regions that failed are left out of the result.
+    Reads run in `pools` when given (shared with the other reader), else in new ones.
     """
     clients = clients or ClientFactory(session)
     regions = regions if regions is not None else enabled_regions(clients)

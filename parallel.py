@@ -37,16 +37,12 @@ class RegionPools:
         """read(region, item_pool) for every region, results in region order."""
         return list(self.regions.map(lambda region: read(region, self.items), regions))
 
-    def close(self) -> None:
-        """Wait for running tasks and release the threads."""
-        self.regions.shutdown()
-        self.items.shutdown()
-
     def __enter__(self) -> RegionPools:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self.close()
+        self.regions.shutdown()
+        self.items.shutdown()
 
 
 def map_regions(read: Callable[[str, Executor], R], regions: list[str], workers: int,
