@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.utils import parse_timestamp
 
 MAX_WORKERS_ENV = "MAX_WORKERS"
 DEFAULT_MAX_WORKERS = 24  # 2 pools: at most 48 calls in flight (bench: best at both 40 and 150 ms)
@@ -39,6 +42,24 @@ def client_config(workers: int) -> Config:
     )
 
 
+def utc_timestamp(value: Any) -> datetime:
+    """An AWS timestamp as a UTC datetime: epoch numbers directly, other forms as botocore parses them.
+
+    botocore's default puts every datetime in dateutil's tzlocal(), whose offset lookups run in
+    Python: about a tenth of a benchmark run's CPU (12,000 image timestamps). The instant is the same.
+    """
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, timezone.utc)
+    return parse_timestamp(value)
+
+
+def new_session(profile_name: str | None = None) -> boto3.Session:
+    """A boto3 session (the usual credential chain) whose clients parse timestamps with utc_timestamp."""
+    core = botocore.session.get_session()
+    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
+    return boto3.Session(botocore_session=core, profile_name=profile_name)
+
+
 class ClientFactory:
     """Builds each (service, region) client once; safe to call from worker threads.
 
@@ -46,7 +67,7 @@ class ClientFactory:
     """
 
     def __init__(self, session: boto3.Session | None = None, workers: int | None = None) -> None:
-        self.session = session or boto3.Session()
+        self.session = session or new_session()
         self.workers = workers or max_workers()
         self.config = client_config(self.workers)
         self._clients: dict[tuple[str, str], Any] = {}

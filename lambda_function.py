@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 
 import report_format as fmt
-from aws_clients import ClientFactory
+from aws_clients import ClientFactory, new_session
 from cleanup_rules import Candidate, Thresholds, deletion_candidates, usage_known
 from get_ecr_object import get_region_ecr_object_dic
 from get_lambda_object import get_region_lambda_object_dic
@@ -246,7 +246,7 @@ class RunResult:
 
 def run(event: Any, session: boto3.Session | None = None) -> RunResult:
     """One whole run: check, collect, analyse, format, save, deliver."""
-    session = session or boto3.Session()
+    session = session or new_session()
     try:
         options, email, regions, s3_target = check_configuration(event, session)
     except (ConfigError, RegionError, SlackConfigError) as exc:
@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.regions:
         event["regions"] = args.regions.split(",")
     try:
-        result = run(event, boto3.Session(profile_name=args.profile))
+        result = run(event, new_session(args.profile))
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

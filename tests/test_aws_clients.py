@@ -1,11 +1,17 @@
 """ClientFactory hands out clients ready to page from many threads at once."""
 from __future__ import annotations
 
+from datetime import timezone
+
 import boto3
 import botocore.session
+import pytest
 from botocore.loaders import Loader
+from botocore.utils import parse_timestamp
 
-from aws_clients import ClientFactory
+import lambda_function
+from aws_clients import ClientFactory, utc_timestamp
+from devtools.simulated_account import ImageSpec, RegionSpec
 
 
 class FreezableLoader(Loader):
@@ -33,3 +39,18 @@ def test_a_client_comes_with_its_paginator_model_loaded():
     assert ecr.get_paginator("describe_images") and functions.get_paginator("list_functions")
     assert factory.get("ecr", "ap-northeast-2") is ecr
 
+
+
+@pytest.mark.parametrize("value", [1764390000, 1764390000.123, 0, "1764390000.5", "2026-11-29T04:20:00Z",
+                                   "2026-11-29T13:20:00+09:00", "Sun, 29 Nov 2026 04:20:00 GMT"])
+def test_utc_timestamp_is_the_instant_botocore_parses(value):
+    assert utc_timestamp(value) == parse_timestamp(value)
+
+
+def test_a_run_reads_push_and_pull_times_as_utc_datetimes(aws, seed, monkeypatch):
+    # The report and the export convert every time themselves; only the parsing cost changed.
+    seed([RegionSpec("ap-northeast-2", repositories={"app": [ImageSpec(["v1"], 1, 3, pulled_days_ago=1)]})])
+    monkeypatch.setenv("EMAIL", "lab@example.com")
+    result = lambda_function.run({"dry_run": True, "regions": ["ap-northeast-2"]})
+    image = result.inventory.ecr_object["ap-northeast-2"]["repositories"][0]["images"][0]
+    assert image["imagePushedAt"].tzinfo is timezone.utc and image["lastRecordedPullTime"].tzinfo is timezone.utc
