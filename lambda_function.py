@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import boto3
+from botocore.exceptions import ProfileNotFound
 
 import report_format as fmt
 from aws_clients import ClientFactory, new_session
@@ -306,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         event["regions"] = args.regions.split(",")
     try:
         result = run(event, new_session(args.profile))
-    except ReportError as exc:
+    except (ReportError, ProfileNotFound) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(render(result, args.format))
