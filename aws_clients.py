@@ -46,7 +46,7 @@ def utc_timestamp(value: Any) -> datetime:
     """An AWS timestamp as a UTC datetime: epoch numbers directly, other forms as botocore parses them.
 
     botocore's default puts every datetime in dateutil's tzlocal(), whose offset lookups run in
-    Python: about a tenth of a benchmark run's CPU (12,000 image timestamps). The instant is the same.
+    Python: 82 us of CPU per DescribeImages image, against 26 us here. The instant is the same.
     """
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(value, timezone.utc)
@@ -58,6 +58,19 @@ def new_session(profile_name: str | None = None) -> boto3.Session:
     core = botocore.session.get_session()
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
     return boto3.Session(botocore_session=core, profile_name=profile_name)
+
+
+def load_paginator_model(client: Any) -> None:
+    """Load the client's paginator model now, while the factory's lock is held.
+
+    botocore loads it on a client's first get_paginator; on a cold cache that scans botocore's
+    whole data directory (~400 services). Region threads that all page at once would each run
+    that scan side by side (0.8 s of a benchmark run with nothing else done); under the lock it
+    runs once, and every later client finds it cached.
+    """
+    operation = next(iter(client.meta.method_to_api_mapping), None)
+    if operation is not None:
+        client.can_paginate(operation)
 
 
 class ClientFactory:
@@ -83,15 +96,3 @@ class ClientFactory:
                 self._clients[key] = client
             return self._clients[key]
 
-
-def load_paginator_model(client: Any) -> None:
-    """Load the client's paginator model now, while the factory's lock is held.
-
-    botocore loads it on a client's first get_paginator; on a cold cache each loader scans its
-    whole data directory (~400 services). Region threads that all page at once would each run
-    that scan side by side (0.8 s of a benchmark run with nothing else done); under the lock it
-    runs once, and every later client finds it cached.
-    """
-    operation = next(iter(client.meta.method_to_api_mapping), None)
-    if operation is not None:
-        client.can_paginate(operation)

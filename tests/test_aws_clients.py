@@ -1,4 +1,4 @@
-"""ClientFactory hands out clients ready to page from many threads at once."""
+"""aws_clients: clients ready to page from many threads at once, timestamps parsed to UTC."""
 from __future__ import annotations
 
 from datetime import timezone
@@ -38,7 +38,6 @@ def test_a_client_comes_with_its_paginator_model_loaded():
     loader.frozen = True
     assert ecr.get_paginator("describe_images") and functions.get_paginator("list_functions")
     assert factory.get("ecr", "ap-northeast-2") is ecr
-
 
 
 @pytest.mark.parametrize("value", [1764390000, 1764390000.123, 0, "1764390000.5", "2026-11-29T04:20:00Z",
