@@ -280,6 +280,8 @@ class AwsLayer:
         self.image_overrides: dict = {}
         self.log_stream_overrides: dict = {}
         self.short_pages: int | None = None  # answer at most this many items a page, as AWS may do
+        self.rate_limits: dict[str, float] = {}  # operation -> requests a second in each region, as AWS quotas
+        self._buckets: dict[Key, tuple[float, float]] = {}  # (operation, region) -> (tokens, when counted)
         self._cache_reads = False
         self._answers: dict[tuple, Response] = {}
         self._writes = 0  # counts writes, so a read that overlapped one is not kept
@@ -355,6 +357,8 @@ class AwsLayer:
         self.latency = 0.0
         self.throttle_fraction = 0.0
         with self._lock:
+            self.rate_limits.clear()
+            self._buckets.clear()
             self.image_overrides.clear()
             self.log_stream_overrides.clear()
             self._logging_configs.clear()
@@ -398,10 +402,27 @@ class AwsLayer:
             if failure is not None:
                 self._consume(failure)
                 return error_response(req.service, failure.code, failure.message, failure.status)
-            if self.throttle_fraction > 0 and self._random.random() < self.throttle_fraction:
+            if not self._within_rate(req) or (
+                    self.throttle_fraction > 0 and self._random.random() < self.throttle_fraction):
                 self.throttled[req.key] += 1
                 return throttle_response(req.service)
         return None
+
+    def _within_rate(self, req: Request) -> bool:
+        """Take a token from the request's (operation, region) bucket, if it has a rate limit (lock held).
+
+        A bucket holds one second's worth of requests (at least one) and refills continuously, so
+        bursts up to the rate pass and a steady stream above it is throttled, as an AWS quota does.
+        """
+        rate = self.rate_limits.get(req.operation)
+        if not rate:
+            return True
+        now, room = time.monotonic(), max(1.0, rate)
+        tokens, counted = self._buckets.get(req.key, (room, now))
+        tokens = min(room, tokens + (now - counted) * rate)
+        allowed = tokens >= 1
+        self._buckets[req.key] = (tokens - allowed, now)
+        return allowed
 
     def _consume(self, failure: Failure) -> None:
         """Count down a limited failure (caller holds the lock)."""

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import boto3
@@ -42,6 +43,7 @@ def clean_layer(server: LayeredMotoServer) -> Iterator[None]:
     layer.reset_counts()
     layer.latency = 0.0
     layer.throttle_fraction = 0.0
+    layer.rate_limits.clear()
     layer.image_overrides.clear()
     layer.log_stream_overrides.clear()
     layer.cache_reads = False
@@ -241,6 +243,26 @@ def test_default_retries_retry_a_throttle(server: LayeredMotoServer) -> None:
     server.layer.fail(operation="DescribeLogGroups", code="ThrottlingException", times=1)
     client(server, "logs", "eu-south-1").describe_log_groups()
     assert server.layer.calls[("DescribeLogGroups", "eu-south-1")] == 2
+
+
+def test_rate_limits_throttle_past_a_second_worth_per_region(server: LayeredMotoServer) -> None:
+    no_retry = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    oregon, ireland = (client(server, "lambda", region, no_retry) for region in ("us-west-2", "eu-west-1"))
+    oregon.list_functions(), ireland.list_functions()  # moto builds a region's backend on its first call
+    server.layer.rate_limits = {"ListFunctions": 3}  # as AWS's fixed 15 a second, smaller
+
+    def list_in_oregon(_: int) -> str:
+        try:
+            return oregon.list_functions() and "answered"
+        except ClientError as exc:
+            return exc.response["Error"]["Code"]
+
+    with ThreadPoolExecutor(5) as pool:  # five at once: one second's worth pass
+        outcomes = sorted(pool.map(list_in_oregon, range(5)))
+    assert outcomes == ["TooManyRequestsException"] * 2 + ["answered"] * 3
+    ireland.list_functions()  # another region, another bucket
+    time.sleep(0.4)  # refills at 3 a second: one more by now
+    assert list_in_oregon(0) == "answered"
 
 
 def test_latency_overlaps_between_threads(server: LayeredMotoServer) -> None:
