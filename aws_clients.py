@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.utils import parse_timestamp
 
 MAX_WORKERS_ENV = "MAX_WORKERS"
-DEFAULT_MAX_WORKERS = 24  # 2 pools: at most 48 calls in flight (bench: best at both 40 and 150 ms)
+DEFAULT_MAX_WORKERS = 24  # 2 pools, 48 calls in flight; wider is faster but hits Lambda's rate quotas (README)
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially (max 20 s a wait)
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
