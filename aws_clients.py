@@ -95,4 +95,3 @@ class ClientFactory:
                 load_paginator_model(client)
                 self._clients[key] = client
             return self._clients[key]
-
