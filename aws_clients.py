@@ -11,8 +11,10 @@ import botocore.session
 from botocore.config import Config
 from botocore.utils import parse_timestamp
 
+from rate_quotas import pace_to_quotas
+
 MAX_WORKERS_ENV = "MAX_WORKERS"
-DEFAULT_MAX_WORKERS = 24  # 2 pools, 48 calls in flight; wider is faster but hits Lambda's rate quotas (README)
+DEFAULT_MAX_WORKERS = 24  # 2 pools, 48 calls in flight; calls under a rate quota are paced (rate_quotas)
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially (max 20 s a wait)
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
@@ -74,7 +76,7 @@ def load_paginator_model(client: Any) -> None:
 
 
 class ClientFactory:
-    """Builds each (service, region) client once; safe to call from worker threads.
+    """Builds each (service, region) client once, paced to its region's request-rate quotas; thread-safe.
 
     boto3 clients are thread-safe, sessions are not, so client creation is serialised.
     """
@@ -93,5 +95,6 @@ class ClientFactory:
             if key not in self._clients:
                 client = self.session.client(service, region_name=region, config=self.config)
                 load_paginator_model(client)
+                pace_to_quotas(client)
                 self._clients[key] = client
             return self._clients[key]

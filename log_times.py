@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import zip_longest
 from typing import Any
 
 from aws_clients import ClientFactory
@@ -37,9 +38,21 @@ def last_run(client: Any, log_group_name: str) -> LastRun:
     return LastRun(format_kst(moment), moment)
 
 
+def regions_in_turn(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Distinct (region, log group) pairs, sorted, with the regions taking turns.
+
+    DescribeLogStreams is paced per region: in region order, every thread would wait on one
+    region's quota while the other regions' quotas went unused.
+    """
+    by_region: dict[str, list[tuple[str, str]]] = {}
+    for pair in sorted(set(pairs)):
+        by_region.setdefault(pair[0], []).append(pair)
+    return [pair for turn in zip_longest(*by_region.values()) for pair in turn if pair is not None]
+
+
 def fetch_last_runs(clients: ClientFactory, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], LastRun]:
     """Last run of each distinct (region, log group), looked up concurrently, once each."""
-    pairs = sorted(set(pairs))
+    pairs = regions_in_turn(pairs)
 
     def lookup(pair: tuple[str, str]) -> LastRun:
         return last_run(clients.get("logs", pair[0]), pair[1])

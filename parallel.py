@@ -1,6 +1,7 @@
 """Bounded thread pools that keep input order."""
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
 from typing import Callable, Iterable, TypeVar
@@ -9,15 +10,42 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def map_in_pool(function: Callable[[T], R], items: Iterable[T], executor: Executor | None, workers: int) -> list[R]:
-    """Run function over items in executor (or a new pool of `workers`), results in input order."""
+def map_in_pool(function: Callable[[T], R], items: Iterable[T], executor: Executor | None, workers: int,
+                at_once: int | None = None) -> list[R]:
+    """Run function over items in executor (or a new pool of `workers`), results in input order.
+
+    With `at_once`, at most that many of these items run in the executor at a time.
+    """
     items = list(items)
     if executor is not None:
+        if at_once is not None:
+            return map_at_most(function, items, executor, at_once)
         return list(executor.map(function, items))
     if workers <= 1 or len(items) <= 1:
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
         return list(pool.map(function, items))
+
+
+def map_at_most(function: Callable[[T], R], items: list[T], executor: Executor, at_once: int) -> list[R]:
+    """function over items in a shared executor, at most `at_once` running at a time, in input order.
+
+    A region whose calls wait for quota tokens must not take every thread of a shared pool: the
+    other regions' items would queue behind it, and regions would be read one after another.
+    """
+    gate = threading.BoundedSemaphore(at_once)
+
+    def run(item: T) -> R:
+        try:
+            return function(item)
+        finally:
+            gate.release()
+
+    futures = []
+    for item in items:
+        gate.acquire()
+        futures.append(executor.submit(run, item))
+    return [future.result() for future in futures]
 
 
 class RegionPools:

@@ -206,20 +206,3 @@ def test_sequential_mode_reads_the_same_inventory(aws, seed, monkeypatch):
     shipped = get_region_ecr_object_dic(session(), [SEOUL])
     monkeypatch.setenv("MAX_WORKERS", "1")
     assert get_region_ecr_object_dic(session(), [SEOUL]) == shipped
-
-
-
-def test_a_region_at_lambdas_request_rate_quota_is_read_complete(aws, seed):
-    # Lambda allows 15 ListAliases a second in a region, a fixed quota that moto does not keep;
-    # the layer keeps one (scaled down to 10 a second). 24 threads ask far faster, so many calls
-    # are throttled and retried: every function must still come back, none named as an error.
-    # (A region of 400 image functions at 15 a second lost 60 functions' aliases: see README.)
-    region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
-    region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1")) for i in range(30)]
-    seed([region])
-    aws.layer.rate_limits = {"ListAliases": 10}
-    errors: list = []
-    functions = get_region_lambda_object_dic(session(), [SEOUL], errors)[SEOUL]
-    assert errors == [] and len(functions) == 30
-    assert all(function["AliasedVersions"] == [] for function in functions)
-    assert aws.layer.throttled[("ListAliases", SEOUL)] > 0  # the quota was really hit
