@@ -10,7 +10,7 @@ Image object: {'imageTags', 'imageSizeGB', 'imagePushedAt', 'imageUris', 'imageD
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from typing import Any
+from typing import Any, Callable
 
 import boto3
 
@@ -138,12 +138,14 @@ def get_region_ecr_object_dic(
     errors: list[tuple[str, str]] | None = None,
     clients: ClientFactory | None = None,
     pools: RegionPools | None = None,
+    on_region: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The ECR object of every region (enabled regions by default).
 
     Every failure is appended to `errors` as (region, message) or
     ("region/repository", message); failed regions are left out of the result.
     Reads run in `pools` when given (shared with the other reader), else in new ones.
+    `on_region(region, ecr_region_object)` is called as each region's read completes.
     """
     clients = clients or ClientFactory(session)
     regions = regions if regions is not None else enabled_regions(clients)
@@ -151,9 +153,12 @@ def get_region_ecr_object_dic(
 
     def collect(region: str, repository_pool: Executor) -> Any:
         try:
-            return get_region_ecr_object(clients.get("ecr", region), region, repository_pool)
+            ecr_region = get_region_ecr_object(clients.get("ecr", region), region, repository_pool)
         except AWS_ERRORS as exc:  # e.g. an endpoint that cannot be resolved
             return (region, error_message(exc))
+        if on_region is not None and not isinstance(ecr_region, tuple):  # a tuple: (region, error)
+            on_region(region, ecr_region)
+        return ecr_region
 
     results = map_regions(collect, regions, clients.workers, pools)
     ecr_object = {}

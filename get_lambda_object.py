@@ -8,7 +8,8 @@ Function object: {'FunctionName', 'MemorySize', 'LastModified', 'PackageType', '
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 import boto3
 
@@ -96,8 +97,11 @@ def get_region_lambda_object(
     region: str,
     executor: Executor | None = None,
     errors: list[tuple[str, str]] | None = None,
+    on_function: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]] | None:
     """All functions of one region; GetFunction only for image functions, run in `executor`.
+
+    `on_function(function_object)` is called as each function's object is complete.
 
     Returns:
         The list of function objects, or None when the region cannot be listed
@@ -110,7 +114,7 @@ def get_region_lambda_object(
         errors.append((region, error_message(exc)))
         return None
 
-    def shape(configuration: dict[str, Any]) -> dict[str, Any] | None:
+    def read(configuration: dict[str, Any]) -> dict[str, Any] | None:
         if configuration.get("PackageType") != IMAGE:
             return function_object(configuration)
         name = configuration["FunctionName"]
@@ -118,6 +122,12 @@ def get_region_lambda_object(
         if code is None:
             return None
         return function_object(configuration, code, aliased_versions(client, region, name, errors))
+
+    def shape(configuration: dict[str, Any]) -> dict[str, Any] | None:
+        function = read(configuration)
+        if function is not None and on_function is not None:
+            on_function(function)
+        return function
 
     functions = map_in_pool(shape, configurations, executor, workers=1, at_once=FUNCTIONS_AT_ONCE)
     return [function for function in functions if function]
@@ -129,12 +139,14 @@ def get_region_lambda_object_dic(
     errors: list[tuple[str, str]] | None = None,
     clients: ClientFactory | None = None,
     pools: RegionPools | None = None,
+    on_function: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The Lambda object of every region (enabled regions by default).
 
     Every failure is appended to `errors` as (region, message) or
     ("region/function", message); regions that failed are left out of the result.
     Reads run in `pools` when given (shared with the other reader), else in new ones.
+    `on_function(region, function_object)` is called as each function's object is complete.
     """
     clients = clients or ClientFactory(session)
     regions = regions if regions is not None else enabled_regions(clients)
@@ -143,7 +155,8 @@ def get_region_lambda_object_dic(
     def collect(region: str, function_pool: Executor) -> tuple[list[dict[str, Any]] | None, list[tuple[str, str]]]:
         region_errors: list[tuple[str, str]] = []
         try:
-            functions = get_region_lambda_object(clients.get("lambda", region), region, function_pool, region_errors)
+            tell = partial(on_function, region) if on_function is not None else None
+            functions = get_region_lambda_object(clients.get("lambda", region), region, function_pool, region_errors, tell)
         except AWS_ERRORS as exc:
             functions, region_errors = None, [(region, error_message(exc))]
         return functions, region_errors

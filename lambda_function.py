@@ -20,6 +20,7 @@ from aws_clients import ClientFactory, new_session
 from cleanup_rules import Candidate, Thresholds, deletion_candidates, usage_known
 from get_ecr_object import get_region_ecr_object_dic
 from get_lambda_object import get_region_lambda_object_dic
+from last_run_prefetch import LastRunPrefetch
 from log_times import LastRun, fetch_last_runs, last_run
 from parallel import RegionPools, map_in_pool
 from regions import RegionError, enabled_regions, validate_regions
@@ -138,14 +139,19 @@ def get_total_string(
     return fmt.join_blocks(sections + ["\n".join(fmt.empty_regions_line(empty))])
 
 
-def collect(clients: ClientFactory, regions: list[str] | None) -> Inventory:
-    """ECR and Lambda inventories of the regions, read side by side (unless MAX_WORKERS is 1)."""
+def collect(clients: ClientFactory, regions: list[str] | None, prefetch: LastRunPrefetch | None = None) -> Inventory:
+    """ECR and Lambda inventories of the regions, read side by side (unless MAX_WORKERS is 1).
+
+    `prefetch` is told of each region's repositories and each function as they are read.
+    """
     regions = regions if regions is not None else enabled_regions(clients)
     ecr_errors: list[tuple[str, str]] = []
     lambda_errors: list[tuple[str, str]] = []
     with RegionPools(clients.workers) as pools:  # one pair of pools for both: 2 x MAX_WORKERS calls at most
-        readers = [lambda: get_region_ecr_object_dic(clients.session, regions, ecr_errors, clients, pools),
-                   lambda: get_region_lambda_object_dic(clients.session, regions, lambda_errors, clients, pools)]
+        on_region = prefetch.repositories_read if prefetch else None
+        on_function = prefetch.function_read if prefetch else None
+        readers = [lambda: get_region_ecr_object_dic(clients.session, regions, ecr_errors, clients, pools, on_region),
+                   lambda: get_region_lambda_object_dic(clients.session, regions, lambda_errors, clients, pools, on_function)]
         # MAX_WORKERS=1 reads one after the other: the benchmark's sequential baseline is truly sequential
         ecr_object, lambda_object = map_in_pool(lambda read: read(), readers, None, min(2, clients.workers))
     errors = [(f"ECR {where}", message) for where, message in ecr_errors]
@@ -153,10 +159,12 @@ def collect(clients: ClientFactory, regions: list[str] | None) -> Inventory:
     return Inventory(regions, ecr_object, lambda_object, errors)
 
 
-def analyse(clients: ClientFactory, inventory: Inventory, email: str, thresholds: Thresholds) -> Findings:
-    """Last runs of the functions in use, and the deletion candidates."""
+def analyse(clients: ClientFactory, inventory: Inventory, email: str, thresholds: Thresholds,
+            prefetch: LastRunPrefetch | None = None) -> Findings:
+    """Last runs of the functions in use (those `prefetch` began are awaited), and the deletion candidates."""
     now = datetime.now(timezone.utc)
-    last_runs = fetch_last_runs(clients, used_log_groups(inventory.ecr_object, inventory.lambda_object))
+    pairs = used_log_groups(inventory.ecr_object, inventory.lambda_object)
+    last_runs = prefetch.last_runs(pairs) if prefetch else fetch_last_runs(clients, pairs)
     candidates = deletion_candidates(inventory.ecr_object, inventory.lambda_object, last_runs, now, thresholds)
     unjudged = [region for region, data in inventory.ecr_object.items()
                 if data["repositories"] and not usage_known(inventory.lambda_object.get(region))]
@@ -255,9 +263,10 @@ def run(event: Any, session: boto3.Session | None = None) -> RunResult:
     clients = ClientFactory(session)
     stage = "collecting the ECR and Lambda inventory"
     try:
-        inventory = collect(clients, regions)
-        stage = "reading log times and judging what to delete"
-        findings = analyse(clients, inventory, email, options.thresholds)
+        with LastRunPrefetch(clients) as prefetch:  # log times are read while the inventory still is
+            inventory = collect(clients, regions, prefetch)
+            stage = "reading log times and judging what to delete"
+            findings = analyse(clients, inventory, email, options.thresholds, prefetch)
         stage = "formatting the report"
         report = build_report(clients, inventory, findings)
         if s3_target:

@@ -53,8 +53,9 @@ class RegionPools:
 
     Region tasks wait on the items they fan out (repositories, functions), so they cannot share
     one pool without risking deadlock; items wait on nothing, so two pools are enough. When the
-    ECR and Lambda readers share them, a run has at most 2 x workers AWS calls in flight, not
-    4 x: past that, threads add no overlap, only GIL contention and CPU time.
+    ECR and Lambda readers share them, the readers have at most 2 x workers AWS calls in flight,
+    not 4 x: past that, threads add no overlap, only GIL contention and CPU time. (Log lookups
+    made meanwhile run in a pool of their own: see last_run_prefetch.)
     """
 
     def __init__(self, workers: int) -> None:

@@ -274,6 +274,7 @@ class AwsLayer:
         self.latency = latency
         self.throttle_fraction = throttle_fraction
         self.calls: collections.Counter = collections.Counter()
+        self.arrivals: list[Key] = []  # (operation, region) of every call, in the order they came
         self.throttled: collections.Counter = collections.Counter()
         self.in_flight = 0
         self.peak_in_flight = 0  # most calls answered at once since reset_counts()
@@ -313,6 +314,7 @@ class AwsLayer:
         """Forget all counted calls and throttles."""
         with self._lock:
             self.calls.clear()
+            self.arrivals.clear()
             self.throttled.clear()
             self.peak_in_flight = self.in_flight
 
@@ -373,6 +375,7 @@ class AwsLayer:
         req = self._parse(environ)
         with self._lock:
             self.calls[req.key] += 1
+            self.arrivals.append(req.key)
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:

@@ -1,0 +1,87 @@
+"""Look up joined functions' last runs while the inventory is still being read.
+
+DescribeLogStreams has a quota of its own, so its paced calls can run beside Lambda's paced
+ListAliases instead of after them all. A function's log group is looked up once the function
+and its region's repositories are both read and it runs one of them: the same join as the
+report's, so the same calls, one per distinct (region, log group).
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+from typing import Any
+
+from aws_clients import ClientFactory
+from log_times import LastRun, fetch_last_runs, last_run
+from usage_join import function_image_refs, repository_of
+
+
+def runs_one_of(function: dict[str, Any], repository_uris: set[str]) -> bool:
+    """Whether the function (or an aliased version) runs an image of one of these repositories."""
+    return any(repository_of(uri) in repository_uris for uri in function_image_refs(function))
+
+
+class LastRunPrefetch:
+    """Fed by the two readers as they go (repositories_read, function_read); answers last_runs at the end.
+
+    Its callbacks never wait: they only note what was read and hand lookups to a pool of its own
+    (MAX_WORKERS threads, most of them waiting for DescribeLogStreams tokens).
+    With MAX_WORKERS 1 it looks nothing up early, so the sequential run stays one call at a time.
+    """
+
+    def __init__(self, clients: ClientFactory) -> None:
+        self.clients = clients
+        self.eager = clients.workers > 1
+        self._pool = ThreadPoolExecutor(clients.workers, thread_name_prefix="logs")
+        self._lock = threading.Lock()
+        self._repositories: dict[str, set[str]] = {}  # region -> repository URIs
+        self._waiting: dict[str, list[dict[str, Any]]] = {}  # region -> functions read before its repositories
+        self._lookups: dict[tuple[str, str], Future[LastRun]] = {}
+
+    def repositories_read(self, region: str, ecr_region: dict[str, Any]) -> None:
+        """A region's ECR object is complete."""
+        if not self.eager:
+            return
+        uris = {repository["repositoryUri"] for repository in ecr_region["repositories"]}
+        with self._lock:
+            self._repositories[region] = uris
+            waiting = self._waiting.pop(region, [])
+        for function in waiting:
+            self._look_up_if_joined(region, function, uris)
+
+    def function_read(self, region: str, function: dict[str, Any]) -> None:
+        """A function object of a region is complete."""
+        if not self.eager:
+            return
+        with self._lock:
+            uris = self._repositories.get(region)
+            if uris is None:
+                self._waiting.setdefault(region, []).append(function)
+                return
+        self._look_up_if_joined(region, function, uris)
+
+    def last_runs(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], LastRun]:
+        """The last run of each (region, log group): as prefetched, the rest looked up now."""
+        with self._lock:
+            started = dict(self._lookups)
+        missing = [pair for pair in set(pairs) if pair not in started]
+        found = fetch_last_runs(self.clients, missing)
+        return {pair: found[pair] if pair in found else started[pair].result() for pair in set(pairs)}
+
+    def _look_up_if_joined(self, region: str, function: dict[str, Any], uris: set[str]) -> None:
+        if not runs_one_of(function, uris):
+            return
+        pair = (region, function["LogGroupName"])
+        with self._lock:
+            if pair not in self._lookups:
+                self._lookups[pair] = self._pool.submit(self._look_up, pair)
+
+    def _look_up(self, pair: tuple[str, str]) -> LastRun:
+        return last_run(self.clients.get("logs", pair[0]), pair[1])
+
+    def __enter__(self) -> LastRunPrefetch:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self._pool.shutdown(cancel_futures=error is not None)

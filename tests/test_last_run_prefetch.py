@@ -1,0 +1,63 @@
+"""Log times are read while the inventory still is: DescribeLogStreams has a quota of its own, so
+its paced calls run beside Lambda's paced ListAliases instead of after them. The same calls as
+before: one per distinct log group of a function that runs an image of the region's repositories.
+"""
+from __future__ import annotations
+
+import boto3
+
+import lambda_function
+from aws_clients import ClientFactory
+from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec
+from last_run_prefetch import LastRunPrefetch
+from log_times import NO_LOG_GROUP
+from rate_quotas import REQUEST_RATE_QUOTAS
+
+SEOUL = "ap-northeast-2"
+ACCOUNT_REGISTRY = f"123456789012.dkr.ecr.{SEOUL}.amazonaws.com"
+
+
+def image_function(name: str, repository: str, group: str | None = None) -> dict:
+    return {"FunctionName": name, "LogGroupName": group or f"/aws/lambda/{name}",
+            "ImageUri": f"{ACCOUNT_REGISTRY}/{repository}:v1", "ResolvedImageUri": None, "AliasedVersions": []}
+
+
+def test_a_joined_functions_log_group_is_looked_up_once_both_reads_are_in(aws, seed, monkeypatch):
+    monkeypatch.setenv("MAX_WORKERS", "4")
+    seed([RegionSpec(SEOUL, functions=[FunctionSpec("a", None, last_run_days_ago=1)])])
+    repositories = {"repositories": [{"repositoryUri": f"{ACCOUNT_REGISTRY}/app"}]}
+    with LastRunPrefetch(ClientFactory(boto3.Session())) as prefetch:
+        prefetch.function_read(SEOUL, image_function("a", "app"))
+        prefetch.function_read(SEOUL, image_function("a-twin", "app", group="/aws/lambda/a"))  # the same group
+        prefetch.function_read(SEOUL, image_function("other", "elsewhere"))  # runs no repository of the region
+        assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 0  # the repositories are not read yet
+        prefetch.repositories_read(SEOUL, repositories)
+    assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 1  # leaving waited for the lookups begun: /a, once
+    last_runs = prefetch.last_runs([(SEOUL, "/aws/lambda/a"), (SEOUL, "/aws/lambda/gone")])
+    assert last_runs[(SEOUL, "/aws/lambda/a")].at is not None
+    assert last_runs[(SEOUL, "/aws/lambda/gone")].text == NO_LOG_GROUP  # not prefetched: looked up at the end
+    assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 2  # /a once, /gone once, nothing for "other"
+
+
+def test_log_times_are_read_while_lambdas_paced_listing_goes_on(aws, seed, slack):
+    region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
+    region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1"), last_run_days_ago=1) for i in range(30)]
+    seed([region])
+    aws.layer.rate_limits = {operation: rate for _, operations, rate in REQUEST_RATE_QUOTAS for operation in operations}
+    result = lambda_function.run({"dry_run": True, "regions": [SEOUL]})
+    assert result.inventory.errors == [] and len(result.findings.last_runs) == 30
+    order = aws.layer.arrivals
+    first_log_lookup = order.index(("DescribeLogStreams", SEOUL))
+    last_alias_listing = len(order) - 1 - order[::-1].index(("ListAliases", SEOUL))
+    assert first_log_lookup < last_alias_listing  # 30 ListAliases at 12 a second take 1.5 s; logs did not wait
+    assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 30 and sum(aws.layer.throttled.values()) == 0
+
+
+def test_the_sequential_run_reads_log_times_only_at_the_end(aws, seed, slack, monkeypatch):
+    monkeypatch.setenv("MAX_WORKERS", "1")
+    region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
+    region.functions = [FunctionSpec(f"f{i}", ("app", "v1"), last_run_days_ago=1) for i in range(3)]
+    seed([region])
+    lambda_function.run({"dry_run": True, "regions": [SEOUL]})
+    order = [operation for operation, _ in aws.layer.arrivals]
+    assert order[-3:] == ["DescribeLogStreams"] * 3 and order.count("DescribeLogStreams") == 3
