@@ -3,6 +3,7 @@
     python bench/run.py [--latency-ms 40] [--regions-with-data 4] [--repositories 300]
                         [--images 6000] [--functions 400] [--throttle 0.10]
                         [--json bench/results/latest.json] [--tiny] [--no-cache] [--repeat 3]
+                        [--no-aws-quotas] [--max-workers N]
 
 Seeds moto (behind devtools.aws_layer) in this process with latency off, then runs the handler
 in dry-run mode in a fresh subprocess (bench/child.py): shipped and sequential (MAX_WORKERS=1)
@@ -13,7 +14,9 @@ table and PASS/FAIL per check; exits 1 only when a run's inventory is incomplete
 The simulated AWS answers a repeated read from memory (AwsLayer.cache_reads): on AWS the
 service's work runs on AWS's machines, but moto's would run on this machine's cores, beside the
 handler being measured. Every call still pays the latency, may be throttled and is counted.
---no-cache lets moto compute every answer.
+--no-cache lets moto compute every answer. The simulated AWS keeps AWS's request-rate quotas per
+region (rate_quotas.REQUEST_RATE_QUOTAS, as AwsLayer.rate_limits), which moto does not;
+--no-aws-quotas drops them.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ import boto3  # noqa: E402
 
 from devtools.aws_layer import LayeredMotoServer  # noqa: E402
 from devtools.simulated_account import MB, FunctionSpec, ImageSpec, RegionSpec, Seeder  # noqa: E402
+from rate_quotas import REQUEST_RATE_QUOTAS  # noqa: E402
 
 CHILD = ROOT / "bench" / "child.py"
 DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
@@ -66,6 +70,7 @@ class Size:
     latency_ms: float
     throttle: float
     cache_reads: bool = True
+    aws_quotas: bool = True
 
 
 @dataclass
@@ -371,6 +376,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-cache", action="store_true",
                         help="moto computes every answer; its CPU then competes with the handler's (default: "
                              "repeated reads answered from memory)")
+    parser.add_argument("--aws-quotas", action=argparse.BooleanOptionalAction, default=True,
+                        help="the simulated AWS throttles past AWS's per-region request-rate quotas, as AWS does "
+                             "(Lambda ListFunctions+ListAliases 15/s, GetFunction 100/s; DescribeLogStreams 25/s; "
+                             "default: on)")
     parser.add_argument("--max-workers", type=int, default=None,
                         help="MAX_WORKERS of the shipped runs, to compare widths (default: the product's default)")
     return parser.parse_args(argv)
@@ -381,13 +390,13 @@ def size_of(args: argparse.Namespace) -> Size:
     if args.repeat is not None and args.repeat < 1:
         raise SystemExit("--repeat must be at least 1")
     if args.tiny:
-        return Size(2, 12, 150, 20, 5.0, args.throttle, not args.no_cache)
+        return Size(2, 12, 150, 20, 5.0, args.throttle, not args.no_cache, args.aws_quotas)
     if not 1 <= args.regions_with_data <= len(DATA_REGIONS):
         raise SystemExit(f"--regions-with-data must be 1 to {len(DATA_REGIONS)}")
     if args.images and args.repositories < 1:
         raise SystemExit("--images needs at least one repository (--repositories)")
     return Size(args.regions_with_data, args.repositories, args.images, args.functions, args.latency_ms, args.throttle,
-                not args.no_cache)
+                not args.no_cache, args.aws_quotas)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -402,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         seeding_s = seed(server, specs)
         print(f"Seeded {inventory(specs, regions)} in {seeding_s:.1f} s", flush=True)
         server.layer.cache_reads = size.cache_reads
+        if size.aws_quotas:
+            server.layer.rate_limits = {operation: rate for _, operations, rate in REQUEST_RATE_QUOTAS for operation in operations}
         execute(server, Run("warm-up", 0.0, 0.0, None))  # moto builds each region's backends on first use
         runs = []
         for planned in plan(size, args.max_workers):
