@@ -21,7 +21,7 @@ from regions import enabled_regions
 IMAGE = "Image"
 # A region's image functions are read at most this many at a time: their ListAliases quota
 # (15 a second, paced to 12) caps the region anyway, and 6 reach it up to 250-ms round trips.
-# More would only wait for tokens while other regions' work queued behind them in the shared pool.
+# More would only wait for tokens while other regions' functions queued behind them in the pool.
 FUNCTIONS_AT_ONCE = 6
 VANISHED = "ResourceNotFoundException"
 
@@ -161,7 +161,7 @@ def get_region_lambda_object_dic(
             functions, region_errors = None, [(region, error_message(exc))]
         return functions, region_errors
 
-    results = map_regions(collect, regions, clients.workers, pools)
+    results = map_regions(collect, regions, clients.workers, pools, paced=True)
     lambda_object = {}
     for region, (functions, region_errors) in zip(regions, results):
         errors.extend(region_errors)

@@ -49,22 +49,26 @@ def map_at_most(function: Callable[[T], R], items: list[T], executor: Executor, 
 
 
 class RegionPools:
-    """A region pool and an item pool, `workers` threads each, shared by every reader of a run.
+    """A region pool and two item pools, `workers` threads each, shared by every reader of a run.
 
     Region tasks wait on the items they fan out (repositories, functions), so they cannot share
-    one pool without risking deadlock; items wait on nothing, so two pools are enough. When the
-    ECR and Lambda readers share them, the readers have at most 2 x workers AWS calls in flight,
-    not 4 x: past that, threads add no overlap, only GIL contention and CPU time. (Log lookups
-    made meanwhile run in a pool of their own: see last_run_prefetch.)
+    one pool without risking deadlock; items wait on nothing. Items whose calls are paced to a
+    request-rate quota (Lambda's functions) get a pool of their own: they are a run's slowest
+    chain, and behind hundreds of unpaced ECR items in one queue they would start a second late.
+    When the ECR and Lambda readers share these pools, the readers have at most 3 x workers AWS
+    calls in flight, not 4 x: past that, threads add no overlap, only GIL contention and CPU
+    time. (Log lookups made meanwhile run in a pool of their own: see last_run_prefetch.)
     """
 
     def __init__(self, workers: int) -> None:
         self.regions = ThreadPoolExecutor(workers, thread_name_prefix="region")
         self.items = ThreadPoolExecutor(workers, thread_name_prefix="item")
+        self.paced_items = ThreadPoolExecutor(workers, thread_name_prefix="paced-item")
 
-    def map(self, read: Callable[[str, Executor], R], regions: list[str]) -> list[R]:
-        """read(region, item_pool) for every region, results in region order."""
-        return list(self.regions.map(lambda region: read(region, self.items), regions))
+    def map(self, read: Callable[[str, Executor], R], regions: list[str], paced: bool = False) -> list[R]:
+        """read(region, item_pool) for every region, results in region order (`paced`: the paced item pool)."""
+        items = self.paced_items if paced else self.items
+        return list(self.regions.map(lambda region: read(region, items), regions))
 
     def __enter__(self) -> RegionPools:
         return self
@@ -72,12 +76,16 @@ class RegionPools:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
         self.regions.shutdown()
         self.items.shutdown()
+        self.paced_items.shutdown()
 
 
 def map_regions(read: Callable[[str, Executor], R], regions: list[str], workers: int,
-                pools: RegionPools | None = None) -> list[R]:
-    """read(region, item_pool) for every region, in the given pools or in new ones `workers` wide."""
+                pools: RegionPools | None = None, paced: bool = False) -> list[R]:
+    """read(region, item_pool) for every region, in the given pools or in new ones `workers` wide.
+
+    `paced`: the items' calls wait on a request-rate quota, so they go to the paced item pool.
+    """
     if pools is not None:
-        return pools.map(read, regions)
+        return pools.map(read, regions, paced)
     with RegionPools(workers) as own_pools:
-        return own_pools.map(read, regions)
+        return own_pools.map(read, regions, paced)
