@@ -1,7 +1,7 @@
 """Pace the calls that AWS caps per region (request-rate quotas), so a large region is read whole.
 
 Throttled calls are retried with backoff, but each client's retry budget runs out when a region
-asks far faster than its quota for long (a region of 400 image functions lost 60 functions'
+asks far faster than its quota for long (a region of 400 image functions lost 39 functions'
 aliases that way). Pacing keeps every run under the quota, whatever the region's size.
 """
 from __future__ import annotations
