@@ -14,7 +14,7 @@ from botocore.utils import parse_timestamp
 from rate_quotas import pace_to_quotas
 
 MAX_WORKERS_ENV = "MAX_WORKERS"
-DEFAULT_MAX_WORKERS = 24  # 2 pools, 48 calls in flight; calls under a rate quota are paced (rate_quotas)
+DEFAULT_MAX_WORKERS = 24  # threads per pool (parallel.RegionPools, last_run_prefetch); quota-capped calls are paced
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially (max 20 s a wait)
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
