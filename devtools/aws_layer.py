@@ -29,9 +29,14 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
+from rate_quotas import REQUEST_RATE_QUOTAS
+
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 Key = tuple[str, str]
 
+# AWS's request-rate quotas for `AwsLayer.rate_limits`: one bucket per operation and region
+# (the lenient reading of Lambda's shared quota; the report paces to the strict one).
+AWS_RATE_LIMITS = {operation: rate for _, operations, rate in REQUEST_RATE_QUOTAS for operation in operations}
 JSON_SERVICES = {"ecr", "logs"}
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921"
 CREDENTIAL_RE = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request")

@@ -8,10 +8,10 @@ import boto3
 
 import lambda_function
 from aws_clients import ClientFactory
+from devtools.aws_layer import AWS_RATE_LIMITS
 from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec
 from last_run_prefetch import LastRunPrefetch
 from log_times import NO_LOG_GROUP
-from rate_quotas import REQUEST_RATE_QUOTAS
 
 SEOUL = "ap-northeast-2"
 ACCOUNT_REGISTRY = f"123456789012.dkr.ecr.{SEOUL}.amazonaws.com"
@@ -43,7 +43,7 @@ def test_log_times_are_read_while_lambdas_paced_listing_goes_on(aws, seed, slack
     region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
     region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1"), last_run_days_ago=1) for i in range(30)]
     seed([region])
-    aws.layer.rate_limits = {operation: rate for _, operations, rate in REQUEST_RATE_QUOTAS for operation in operations}
+    aws.layer.rate_limits = dict(AWS_RATE_LIMITS)
     result = lambda_function.run({"dry_run": True, "regions": [SEOUL]})
     assert result.inventory.errors == [] and len(result.findings.last_runs) == 30
     order = aws.layer.arrivals

@@ -14,14 +14,14 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 
 from aws_clients import ClientFactory
+from devtools.aws_layer import AWS_RATE_LIMITS
 from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec
 from get_lambda_object import get_region_lambda_object_dic
 from log_times import NO_LOG_GROUP, fetch_last_runs, regions_in_turn
 from parallel import map_at_most
-from rate_quotas import REQUEST_RATE_QUOTAS, QuotaBucket
+from rate_quotas import QuotaBucket
 
 SEOUL, OREGON = "ap-northeast-2", "us-west-2"
-AWS_QUOTAS = {operation: rate for _, operations, rate in REQUEST_RATE_QUOTAS for operation in operations}
 
 
 def test_a_region_of_many_image_functions_is_read_whole_without_a_throttle(aws, seed):
@@ -30,7 +30,7 @@ def test_a_region_of_many_image_functions_is_read_whole_without_a_throttle(aws, 
     region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
     region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1")) for i in range(30)]
     seed([region])
-    aws.layer.rate_limits = dict(AWS_QUOTAS)
+    aws.layer.rate_limits = dict(AWS_RATE_LIMITS)
     errors: list = []
     functions = get_region_lambda_object_dic(boto3.Session(), [SEOUL], errors)[SEOUL]
     assert errors == [] and len(functions) == 30
@@ -42,7 +42,7 @@ def test_a_region_of_many_image_functions_is_read_whole_without_a_throttle(aws, 
 def test_log_lookups_of_many_functions_are_not_throttled(aws, seed):
     # DescribeLogStreams: 25 a second in a region. 40 groups in one region, 24 threads.
     seed([RegionSpec(SEOUL, functions=[FunctionSpec(f"z{i:02d}", None, last_run_days_ago=1) for i in range(40)])])
-    aws.layer.rate_limits = dict(AWS_QUOTAS)
+    aws.layer.rate_limits = dict(AWS_RATE_LIMITS)
     groups = [(SEOUL, f"/aws/lambda/z{i:02d}") for i in range(40)] + [(OREGON, "/aws/lambda/gone")]
     last_runs = fetch_last_runs(ClientFactory(boto3.Session()), groups)
     assert last_runs[(OREGON, "/aws/lambda/gone")].text == NO_LOG_GROUP
