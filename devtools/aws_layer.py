@@ -742,6 +742,8 @@ class LayeredMotoServer(ThreadedMotoServer):
         return f"http://127.0.0.1:{port}"
 
     def reset(self) -> None:
-        """An empty account again: moto's state (through its reset API) and the layer's."""
-        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")).close()
+        """An empty account again: the layer's state, then moto's (through its reset API, which the
+        cleared layer can no longer throttle or fail)."""
         self.layer.reset()
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")).close()
+        self.layer.reset()  # the reset call itself is not counted
