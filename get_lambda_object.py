@@ -19,9 +19,10 @@ from parallel import RegionPools, map_in_pool, map_regions
 from regions import enabled_regions
 
 IMAGE = "Image"
-# A region's image functions are read at most this many at a time: their ListAliases quota
-# (15 a second, paced to 12) caps the region anyway, and 6 reach it up to 250-ms round trips.
-# More would only wait for tokens while other regions' functions queued behind them in the pool.
+LATEST = "$LATEST"
+# A region's image functions are read at most this many at a time: their calls are paced to the
+# region's quotas (GetFunction; ListAliases, 15 a second paced to 12, for a released function), and
+# more would only wait for tokens while other regions' functions queued behind them in the pool.
 FUNCTIONS_AT_ONCE = 6
 VANISHED = "ResourceNotFoundException"
 
@@ -53,10 +54,22 @@ def function_object(
     }
 
 
-def list_functions(client: Any) -> list[dict[str, Any]]:
-    """Every function configuration of the client's region (every ListFunctions page)."""
-    pages = client.get_paginator("list_functions").paginate()
-    return [function for page in pages for function in page.get("Functions", [])]
+def list_functions(client: Any) -> tuple[list[dict[str, Any]], set[str]]:
+    """Every function's $LATEST configuration in the client's region (every ListFunctions page),
+    and the names of the functions that have a published version.
+
+    One listing of all versions tells which functions can have an alias on a published version;
+    the others need no ListAliases call, which shares Lambda's 15-a-second quota with this listing.
+    """
+    pages = client.get_paginator("list_functions").paginate(FunctionVersion="ALL")
+    latest, published = [], set()
+    for page in pages:
+        for configuration in page.get("Functions", []):
+            if configuration.get("Version", LATEST) == LATEST:
+                latest.append(configuration)
+            else:
+                published.add(configuration["FunctionName"])
+    return latest, published
 
 
 def image_code(client: Any, region: str, name: str, errors: list[tuple[str, str]]) -> dict[str, Any] | None:
@@ -77,7 +90,7 @@ def aliased_versions(client: Any, region: str, name: str, errors: list[tuple[str
         aliases = [alias for page in pages for alias in page.get("Aliases", [])]
         by_version: dict[str, list[str]] = {}
         for alias in aliases:
-            if alias["FunctionVersion"] != "$LATEST":
+            if alias["FunctionVersion"] != LATEST:
                 by_version.setdefault(alias["FunctionVersion"], []).append(alias["Name"])
         versions = []
         for version, names in sorted(by_version.items()):
@@ -109,7 +122,7 @@ def get_region_lambda_object(
     """
     errors = errors if errors is not None else []
     try:
-        configurations = list_functions(client)
+        configurations, published = list_functions(client)
     except AWS_ERRORS as exc:
         errors.append((region, error_message(exc)))
         return None
@@ -121,7 +134,8 @@ def get_region_lambda_object(
         code = image_code(client, region, name, errors)
         if code is None:
             return None
-        return function_object(configuration, code, aliased_versions(client, region, name, errors))
+        aliased = aliased_versions(client, region, name, errors) if name in published else []
+        return function_object(configuration, code, aliased)
 
     def shape(configuration: dict[str, Any]) -> dict[str, Any] | None:
         function = read(configuration)

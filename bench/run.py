@@ -3,7 +3,7 @@
     python bench/run.py [--latency-ms 40] [--regions-with-data 4] [--repositories 300]
                         [--images 6000] [--functions 400] [--throttle 0.10]
                         [--json bench/results/latest.json] [--tiny] [--no-cache] [--repeat 3]
-                        [--no-aws-quotas] [--max-workers N]
+                        [--no-aws-quotas] [--max-workers N] [--versions 0]
 
 Seeds moto (behind devtools.aws_layer) in this process with latency off, then runs the handler
 in dry-run mode in a fresh subprocess (bench/child.py): shipped and sequential (MAX_WORKERS=1)
@@ -70,6 +70,7 @@ class Size:
     throttle: float
     cache_reads: bool = True
     aws_quotas: bool = True
+    versions: int = 0  # published versions of every function; an image function's alias `live` is on the newest
 
 
 @dataclass
@@ -128,7 +129,8 @@ def synthetic_account(size: Size, regions: list[str]) -> list[RegionSpec]:
     """Repositories and functions spread round-robin over the data regions.
 
     Every other function is image-based (with a log group; a quarter of them pinned by digest),
-    pointing at an image of a non-empty repository of its region; the rest are Zip.
+    pointing at an image of a non-empty repository of its region; the rest are Zip. Every
+    function has `size.versions` published versions, and an image function's alias is on the newest.
     """
     specs = [RegionSpec(name) for name in regions]
     for index, count in enumerate(image_counts(size.images, size.repositories)):
@@ -138,14 +140,15 @@ def synthetic_account(size: Size, regions: list[str]) -> list[RegionSpec]:
         spec = specs[index % len(specs)]
         name = f"fn-{index:04d}"
         if index // len(specs) % 2:
-            spec.functions.append(FunctionSpec(name))
+            spec.functions.append(FunctionSpec(name, versions=size.versions))
             continue
         filled = [repo for repo, images in spec.repositories.items() if images]
         made = sum(1 for function in spec.functions if function.image)  # image functions so far
         repository = filled[made % len(filled)]
         image = index % len(spec.repositories[repository])
         reference = f"@{image}" if made % 4 == 3 else f"v{image}"
-        spec.functions.append(FunctionSpec(name, (repository, reference), last_run_days_ago=0.25 + index % 45))
+        spec.functions.append(FunctionSpec(name, (repository, reference), last_run_days_ago=0.25 + index % 45,
+                                           versions=size.versions, aliases=("live",) if size.versions else ()))
     return specs
 
 
@@ -185,15 +188,16 @@ def expected_calls(specs: list[RegionSpec], regions: list[str]) -> dict[str, int
     by_name = {spec.name: spec for spec in specs}
     filled = [by_name.get(region, RegionSpec(region)) for region in regions]
     image_functions = [(spec.name, f) for spec in filled for f in spec.functions if f.image]
+    released = [f for _, f in image_functions if f.versions]  # a published version: aliases are listed
     return {
         "DescribeRegions": 1,
         "DescribeRepositories": sum(pages(len(s.repositories), PAGE["DescribeRepositories"]) for s in filled),
         "DescribeImages": sum(pages(len(images), PAGE["DescribeImages"])
                               for s in filled for images in s.repositories.values()),
-        "ListFunctions": sum(pages(len(s.functions), PAGE["ListFunctions"]) for s in filled),
+        "ListFunctions": sum(pages(sum(1 + f.versions for f in s.functions), PAGE["ListFunctions"]) for s in filled),
         "GetLifecyclePolicy": sum(len(s.repositories) for s in filled),
-        "GetFunction": len(image_functions),  # none of the functions has an alias on a published version
-        "ListAliases": len(image_functions),
+        "GetFunction": len(image_functions) + sum(1 for f in released if f.aliases),  # + each aliased version
+        "ListAliases": len(released),
         "DescribeLogStreams": len({(region, f.log_group or f"/aws/lambda/{f.name}") for region, f in image_functions}),
     }
 
@@ -365,11 +369,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repositories", type=int, default=300, help="repositories in all (default 300)")
     parser.add_argument("--images", type=int, default=6000, help="images in all (default 6000)")
     parser.add_argument("--functions", type=int, default=400, help="functions in all, half image-based (default 400)")
+    parser.add_argument("--versions", type=int, default=0,
+                        help="published versions of every function, an alias on each image function's newest "
+                             "(default 0)")
     parser.add_argument("--throttle", type=float, default=0.10,
                         help="fraction of calls throttled in the extra throttled run; 0 skips it (default 0.10)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON.relative_to(ROOT)})")
     parser.add_argument("--tiny", action="store_true",
-                        help="CI size: 2 regions with data, 12 repositories, 150 images, 20 functions, 5 ms")
+                        help="CI size: 2 regions with data, 12 repositories, 150 images, 20 functions "
+                             "with 2 versions each, 5 ms")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs of each unthrottled shipped case; the median is kept (default 3, 1 with --tiny)")
     parser.add_argument("--no-cache", action="store_true",
@@ -389,13 +397,15 @@ def size_of(args: argparse.Namespace) -> Size:
     if args.repeat is not None and args.repeat < 1:
         raise SystemExit("--repeat must be at least 1")
     if args.tiny:
-        return Size(2, 12, 150, 20, 5.0, args.throttle, not args.no_cache, args.aws_quotas)
+        return Size(2, 12, 150, 20, 5.0, args.throttle, not args.no_cache, args.aws_quotas, versions=2)
     if not 1 <= args.regions_with_data <= len(DATA_REGIONS):
         raise SystemExit(f"--regions-with-data must be 1 to {len(DATA_REGIONS)}")
     if args.images and args.repositories < 1:
         raise SystemExit("--images needs at least one repository (--repositories)")
+    if args.versions < 0:
+        raise SystemExit("--versions must be at least 0")
     return Size(args.regions_with_data, args.repositories, args.images, args.functions, args.latency_ms, args.throttle,
-                not args.no_cache, args.aws_quotas)
+                not args.no_cache, args.aws_quotas, args.versions)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,8 @@ class ImageSpec:
 class FunctionSpec:
     """One function. `image` is (repository, tag) or (repository, "@<image index>") for a digest pin;
     None makes a Zip function. `last_run_days_ago` None means no log group at all;
-    `no_streams` makes an empty log group."""
+    `no_streams` makes an empty log group. `versions` are published after creation, and
+    `aliases` point at the newest (so need a version)."""
 
     name: str
     image: tuple[str, str] | None = None
@@ -44,6 +45,8 @@ class FunctionSpec:
     log_group: str | None = None
     no_streams: bool = False
     memory: int = 512
+    versions: int = 0
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,7 +145,20 @@ class Seeder:
             if function.log_group:
                 arguments["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": function.log_group}
             lam.create_function(**arguments)
+            self.publish(lam, function)
             self.seed_logs(logs, spec.name, function)
+
+    @staticmethod
+    def publish(lam: Any, function: FunctionSpec) -> None:
+        """Publish the function's versions, each after a configuration change (AWS, and moto, publish
+        nothing new for an unchanged function), and point its aliases at the newest."""
+        version = None
+        for number in range(1, function.versions + 1):
+            if number > 1:
+                lam.update_function_configuration(FunctionName=function.name, Description=f"release {number}")
+            version = lam.publish_version(FunctionName=function.name)["Version"]
+        for alias in function.aliases:
+            lam.create_alias(FunctionName=function.name, Name=alias, FunctionVersion=version)
 
     def seed_logs(self, logs: Any, region: str, function: FunctionSpec) -> None:
         """A log group whose newest event is `last_run_days_ago` old (or empty, or none)."""
@@ -179,7 +195,8 @@ def demo_account() -> list[RegionSpec]:
         "sandbox/empty": [],
     }
     seoul.functions = [
-        FunctionSpec("image-resize-prod", ("ddps/image-resize", "latest"), last_run_days_ago=0.02),
+        FunctionSpec("image-resize-prod", ("ddps/image-resize", "latest"), last_run_days_ago=0.02,
+                     versions=2, aliases=("live",)),
         FunctionSpec("image-resize-canary", ("ddps/image-resize", "@1"), last_run_days_ago=12),
         FunctionSpec("ml-inference-api", ("ddps/ml-inference", "2025.06"), last_run_days_ago=2, log_group="/ddps/ml-inference"),
         FunctionSpec("ml-inference-batch", ("ddps/ml-inference", "2025.06"), no_streams=True),

@@ -68,6 +68,30 @@ def test_reads_every_page_of_functions_and_describes_only_image_functions(aws, s
     assert calls(aws.layer, "GetFunction") == 60  # ListFunctions already carries the rest of a Zip function
 
 
+def test_aliases_are_listed_only_for_image_functions_with_a_published_version(aws, seed):
+    # ListAliases shares Lambda's 15-a-second quota with ListFunctions, so it is asked only where an
+    # alias can point at a published version. One listing of every version (the layer pages it 50
+    # entries at a time, as AWS does; moto would answer in one page) tells which functions have one:
+    # here 12 entries come first, so the 10th versioned function's 4 entries straddle pages 1 and 2.
+    region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 10, 1)]})
+    region.functions = [FunctionSpec(f"a-zip-{i:02}") for i in range(11)] + [FunctionSpec("a-zip-versioned", versions=2)]
+    region.functions += [FunctionSpec(f"b-released-{i:02}", ("app", "v1"), versions=3, aliases=("live",)) for i in range(10)]
+    region.functions += [FunctionSpec(f"c-img-{i:02}", ("app", "v1")) for i in range(20)]
+    region.functions += [FunctionSpec(f"d-zip-{i:02}") for i in range(48)]
+    seed([region])
+    aws.layer.reset_counts()
+    errors: list = []
+    functions = {f["FunctionName"]: f for f in get_region_lambda_object_dic(session(), [SEOUL], errors)[SEOUL]}
+    assert errors == [] and len(functions) == 90  # every function once; no version counted as a function
+    assert calls(aws.layer, "ListFunctions") == 3  # 90 $LATEST entries and 32 versions, 50 a page
+    assert calls(aws.layer, "ListAliases") == 10  # not for the 20 unversioned image functions, nor for Zip
+    assert calls(aws.layer, "GetFunction") == 30 + 10  # each image function, and each aliased version
+    released = [functions[f"b-released-{i:02}"]["AliasedVersions"] for i in range(10)]
+    assert all([(v["Version"], v["Aliases"]) for v in versions] == [("3", ["live"])] for versions in released)
+    assert all(versions[0]["ImageUri"].endswith("/app:v1") for versions in released)
+    assert all(functions[f"c-img-{i:02}"]["AliasedVersions"] == [] for i in range(20))
+
+
 def test_image_objects_keep_the_manual_keys_and_every_uri(aws, seed):
     images = [ImageSpec(["latest", "v3"], 412_000_000, 3, pulled_days_ago=1), ImageSpec([], 5, 9)]
     seeder = seed([RegionSpec(SEOUL, repositories={"team/app": images})])

@@ -41,7 +41,8 @@ def test_a_joined_functions_log_group_is_looked_up_once_both_reads_are_in(aws, s
 
 def test_log_times_are_read_while_lambdas_paced_listing_goes_on(aws, seed, slack):
     region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
-    region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1"), last_run_days_ago=1) for i in range(30)]
+    region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1"), last_run_days_ago=1, versions=1, aliases=("live",))
+                        for i in range(30)]  # released: each needs a ListAliases
     seed([region])
     aws.layer.rate_limits = dict(AWS_RATE_LIMITS)
     result = lambda_function.run({"dry_run": True, "regions": [SEOUL]})

@@ -25,16 +25,16 @@ SEOUL, OREGON = "ap-northeast-2", "us-west-2"
 
 
 def test_a_region_of_many_image_functions_is_read_whole_without_a_throttle(aws, seed):
-    # Lambda answers 15 ListAliases a second in a region (fixed); 30 functions read 6 at a time
-    # would ask for them at about 100 a second.
+    # Lambda answers 15 ListAliases a second in a region (fixed); 30 released functions (each with
+    # a published version, so each needs one) read 6 at a time would ask at about 100 a second.
     region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
-    region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1")) for i in range(30)]
+    region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1"), versions=1, aliases=("live",)) for i in range(30)]
     seed([region])
     aws.layer.rate_limits = dict(AWS_RATE_LIMITS)
     errors: list = []
     functions = get_region_lambda_object_dic(boto3.Session(), [SEOUL], errors)[SEOUL]
     assert errors == [] and len(functions) == 30
-    assert all(function["ImageUri"] and function["AliasedVersions"] == [] for function in functions)
+    assert all(function["ImageUri"] and function["AliasedVersions"][0]["Aliases"] == ["live"] for function in functions)
     assert aws.layer.calls[("ListAliases", SEOUL)] == 30
     assert sum(aws.layer.throttled.values()) == 0
 
