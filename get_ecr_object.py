@@ -10,6 +10,7 @@ Image object: {'imageTags', 'imageSizeGB', 'imagePushedAt', 'imageUris', 'imageD
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from functools import partial
 from typing import Any, Callable
 
 import boto3
@@ -114,8 +115,13 @@ def region_object(results: list[Any]) -> dict[str, Any]:
     return {"repositories": repositories, "totalSizeGB": bytes_to_gb(total), "totalSizeBytes": total, "errors": errors}
 
 
-def get_region_ecr_object(client: Any, region: str, executor: Executor | None = None) -> dict[str, Any] | tuple[str, str]:
+def get_region_ecr_object(
+    client: Any, region: str, executor: Executor | None = None,
+    on_listed: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> dict[str, Any] | tuple[str, str]:
     """All repositories of one region; repositories are read concurrently in `executor`.
+
+    `on_listed(repositories)` is called with DescribeRepositories' entries before their images are read.
 
     Returns:
         The region object (repositories that failed are in its 'errors'), or
@@ -125,6 +131,8 @@ def get_region_ecr_object(client: Any, region: str, executor: Executor | None = 
         listed = list_repositories(client)
     except AWS_ERRORS as exc:
         return (region, error_message(exc))
+    if on_listed is not None:
+        on_listed(listed)
 
     def read(repository: dict[str, Any]) -> Any:
         return get_repository_object(client, repository["repositoryName"], repository["repositoryUri"])
@@ -138,27 +146,25 @@ def get_region_ecr_object_dic(
     errors: list[tuple[str, str]] | None = None,
     clients: ClientFactory | None = None,
     pools: RegionPools | None = None,
-    on_region: Callable[[str, dict[str, Any]], None] | None = None,
+    on_listed: Callable[[str, list[dict[str, Any]]], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The ECR object of every region (enabled regions by default).
 
     Every failure is appended to `errors` as (region, message) or
     ("region/repository", message); failed regions are left out of the result.
     Reads run in `pools` when given (shared with the other reader), else in new ones.
-    `on_region(region, ecr_region_object)` is called as each region's read completes.
+    `on_listed(region, repositories)` is called as each region's repositories are listed.
     """
     clients = clients or ClientFactory(session)
     regions = regions if regions is not None else enabled_regions(clients)
     errors = errors if errors is not None else []
 
     def collect(region: str, repository_pool: Executor) -> Any:
+        tell = partial(on_listed, region) if on_listed is not None else None
         try:
-            ecr_region = get_region_ecr_object(clients.get("ecr", region), region, repository_pool)
+            return get_region_ecr_object(clients.get("ecr", region), region, repository_pool, tell)
         except AWS_ERRORS as exc:  # e.g. an endpoint that cannot be resolved
             return (region, error_message(exc))
-        if on_region is not None and not isinstance(ecr_region, tuple):  # a tuple: (region, error)
-            on_region(region, ecr_region)
-        return ecr_region
 
     results = map_regions(collect, regions, clients.workers, pools)
     ecr_object = {}

@@ -148,12 +148,12 @@ def collect(clients: ClientFactory, regions: list[str] | None, prefetch: LastRun
     ecr_errors: list[tuple[str, str]] = []
     lambda_errors: list[tuple[str, str]] = []
     with RegionPools(clients.workers) as pools:  # one set of pools for both: 3 x MAX_WORKERS calls at most
-        on_region = prefetch.repositories_read if prefetch else None
+        on_listed = prefetch.repositories_listed if prefetch else None
         on_function = prefetch.function_read if prefetch else None
         # Lambda's reader starts first: its paced calls are the run's slowest chain, so its region
         # tasks (and their clients, built one at a time) should be ahead of ECR's in the queue.
         readers = [lambda: get_region_lambda_object_dic(clients.session, regions, lambda_errors, clients, pools, on_function),
-                   lambda: get_region_ecr_object_dic(clients.session, regions, ecr_errors, clients, pools, on_region)]
+                   lambda: get_region_ecr_object_dic(clients.session, regions, ecr_errors, clients, pools, on_listed)]
         # MAX_WORKERS=1 reads one after the other: the benchmark's sequential baseline is truly sequential
         lambda_object, ecr_object = map_in_pool(lambda read: read(), readers, None, min(2, clients.workers))
     errors = [(f"ECR {where}", message) for where, message in ecr_errors]

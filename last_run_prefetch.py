@@ -1,9 +1,10 @@
 """Look up joined functions' last runs while the inventory is still being read.
 
-DescribeLogStreams has a quota of its own, so its paced calls can run beside Lambda's paced
-ListAliases instead of after them all. A function's log group is looked up once the function
-and its region's repositories are both read and it runs one of them: the same join as the
-report's, so the same calls, one per distinct (region, log group).
+DescribeLogStreams has a quota of its own, so its paced calls can run beside the rest of the
+inventory instead of after it all. A function's log group is looked up once the function is read
+and its region's repositories are listed, and it runs one of them: the same join as the report's,
+so the same calls, one per distinct (region, log group). (Only a repository whose images then
+fail to read, which the report names as an error, can leave one lookup unused.)
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def runs_one_of(function: dict[str, Any], repository_uris: set[str]) -> bool:
 
 
 class LastRunPrefetch:
-    """Fed by the two readers as they go (repositories_read, function_read); answers last_runs at the end.
+    """Fed by the two readers as they go (repositories_listed, function_read); answers last_runs at the end.
 
     Its callbacks never wait: they only note what was read and hand lookups to a pool of its own
     (MAX_WORKERS threads, most of them waiting for DescribeLogStreams tokens).
@@ -39,11 +40,11 @@ class LastRunPrefetch:
         self._waiting: dict[str, list[dict[str, Any]]] = {}  # region -> functions read before its repositories
         self._lookups: dict[tuple[str, str], Future[LastRun]] = {}
 
-    def repositories_read(self, region: str, ecr_region: dict[str, Any]) -> None:
-        """A region's ECR object is complete."""
+    def repositories_listed(self, region: str, repositories: list[dict[str, Any]]) -> None:
+        """A region's repositories are listed (the join needs their URIs, not their images)."""
         if not self.eager:
             return
-        uris = {repository["repositoryUri"] for repository in ecr_region["repositories"]}
+        uris = {repository["repositoryUri"] for repository in repositories}
         with self._lock:
             self._repositories[region] = uris
             waiting = self._waiting.pop(region, [])

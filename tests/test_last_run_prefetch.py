@@ -25,13 +25,13 @@ def image_function(name: str, repository: str, group: str | None = None) -> dict
 def test_a_joined_functions_log_group_is_looked_up_once_both_reads_are_in(aws, seed, monkeypatch):
     monkeypatch.setenv("MAX_WORKERS", "4")
     seed([RegionSpec(SEOUL, functions=[FunctionSpec("a", None, last_run_days_ago=1)])])
-    repositories = {"repositories": [{"repositoryUri": f"{ACCOUNT_REGISTRY}/app"}]}
+    repositories = [{"repositoryName": "app", "repositoryUri": f"{ACCOUNT_REGISTRY}/app"}]
     with LastRunPrefetch(ClientFactory(boto3.Session())) as prefetch:
         prefetch.function_read(SEOUL, image_function("a", "app"))
         prefetch.function_read(SEOUL, image_function("a-twin", "app", group="/aws/lambda/a"))  # the same group
         prefetch.function_read(SEOUL, image_function("other", "elsewhere"))  # runs no repository of the region
-        assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 0  # the repositories are not read yet
-        prefetch.repositories_read(SEOUL, repositories)
+        assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 0  # the repositories are not listed yet
+        prefetch.repositories_listed(SEOUL, repositories)
     assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 1  # leaving waited for the lookups begun: /a, once
     last_runs = prefetch.last_runs([(SEOUL, "/aws/lambda/a"), (SEOUL, "/aws/lambda/gone")])
     assert last_runs[(SEOUL, "/aws/lambda/a")].at is not None
@@ -52,6 +52,20 @@ def test_log_times_are_read_while_lambdas_paced_listing_goes_on(aws, seed, slack
     last_alias_listing = len(order) - 1 - order[::-1].index(("ListAliases", SEOUL))
     assert first_log_lookup < last_alias_listing  # 30 ListAliases at 12 a second take 1.5 s; logs did not wait
     assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 30 and sum(aws.layer.throttled.values()) == 0
+
+
+def test_a_log_lookup_waits_for_the_regions_repository_list_not_for_its_images(aws, seed, slack, monkeypatch):
+    # The join needs the repositories' URIs only; 40 repositories' images take a while to read.
+    monkeypatch.setenv("MAX_WORKERS", "4")
+    region = RegionSpec(SEOUL, repositories={f"r{i:02d}": [ImageSpec(["v1"], 1, 1)] for i in range(40)})
+    region.functions = [FunctionSpec("f", ("r00", "v1"), last_run_days_ago=1)]
+    seed([region])
+    aws.layer.latency = 0.02
+    result = lambda_function.run({"dry_run": True, "regions": [SEOUL]})
+    assert result.inventory.errors == [] and len(result.findings.last_runs) == 1
+    order = aws.layer.arrivals
+    last_image_read = len(order) - 1 - order[::-1].index(("DescribeImages", SEOUL))
+    assert order.index(("DescribeLogStreams", SEOUL)) < last_image_read
 
 
 def test_the_sequential_run_reads_log_times_only_at_the_end(aws, seed, slack, monkeypatch):
