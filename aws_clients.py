@@ -11,6 +11,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.utils import parse_timestamp
 
+from aws_errors import AWS_ERRORS
 from rate_quotas import pace_to_quotas
 
 MAX_WORKERS_ENV = "MAX_WORKERS"
@@ -91,6 +92,9 @@ class ClientFactory:
     def get(self, service: str, region: str) -> Any:
         """The cached client for a service in a region."""
         key = (service, region)
+        built = self._clients.get(key)  # a built client is handed out without waiting for the lock
+        if built is not None:
+            return built
         with self._lock:
             if key not in self._clients:
                 client = self.session.client(service, region_name=region, config=self.config)
@@ -98,3 +102,12 @@ class ClientFactory:
                 pace_to_quotas(client)
                 self._clients[key] = client
             return self._clients[key]
+
+    def build(self, service: str, regions: list[str]) -> None:
+        """Build the service's clients now, in region order. One that cannot be built is left to
+        the reader that needs it, which builds it again and reports the error for its region."""
+        for region in regions:
+            try:
+                self.get(service, region)
+            except AWS_ERRORS:
+                continue

@@ -53,3 +53,23 @@ def test_a_run_reads_push_and_pull_times_as_utc_datetimes(aws, seed, monkeypatch
     result = lambda_function.run({"dry_run": True, "regions": ["ap-northeast-2"]})
     image = result.inventory.ecr_object["ap-northeast-2"]["repositories"][0]["images"][0]
     assert image["imagePushedAt"].tzinfo is timezone.utc and image["lastRecordedPullTime"].tzinfo is timezone.utc
+
+
+def test_lambdas_clients_are_built_first_in_region_order_and_a_bad_one_is_left_to_its_reader(aws, seed):
+    # Lambda's reader is the run's slowest chain (paced calls, then paced log lookups), so its 38
+    # clients are not left to queue, one at a time, among ECR's.
+    asked: list[tuple[str, str]] = []
+
+    class Recording(ClientFactory):
+        def get(self, service: str, region: str):
+            if (service, region) not in asked:
+                asked.append((service, region))
+            return super().get(service, region)
+
+    seed([RegionSpec("ap-northeast-2", repositories={"app": []}), RegionSpec("us-west-2", repositories={"api": []})])
+    regions = ["ap-northeast-2", "not a region!", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
+               "eu-north-1", "ca-central-1", "sa-east-1", "us-east-2", "us-west-1", "us-west-2"]
+    inventory = lambda_function.collect(Recording(boto3.Session(), workers=4), regions)
+    assert asked[:len(regions)] == [("lambda", region) for region in regions]
+    assert sorted(inventory.ecr_object) == sorted(inventory.lambda_object) == sorted(set(regions) - {"not a region!"})
+    assert [where for where, _ in inventory.errors] == ["ECR not a region!", "Lambda not a region!"]
