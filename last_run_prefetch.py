@@ -9,6 +9,7 @@ fail to read, which the report names as an error, can leave one lookup unused.)
 from __future__ import annotations
 
 import threading
+from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
@@ -16,6 +17,14 @@ from typing import Any
 from aws_clients import ClientFactory
 from log_times import LastRun, fetch_last_runs, last_run
 from usage_join import function_image_refs, repository_of
+
+# A region's lookups run at most this many at a time. Each waits for its region's DescribeLogStreams
+# token (20 a second), so a region handed many lookups first would otherwise take every thread,
+# each asleep until its token is due, while the other regions' lookups queued behind. 6 keep a
+# region at its quota up to 250-ms round trips.
+LOOKUPS_AT_ONCE = 6
+
+Pair = tuple[str, str]  # (region, log group)
 
 
 def runs_one_of(function: dict[str, Any], repository_uris: set[str]) -> bool:
@@ -26,8 +35,8 @@ def runs_one_of(function: dict[str, Any], repository_uris: set[str]) -> bool:
 class LastRunPrefetch:
     """Fed by the two readers as they go (repositories_listed, function_read); answers last_runs at the end.
 
-    Its callbacks never wait: they only note what was read and hand lookups to a pool of its own
-    (MAX_WORKERS threads, most of them waiting for DescribeLogStreams tokens).
+    Its callbacks never wait: they only note what was read and queue lookups per region, which
+    at most LOOKUPS_AT_ONCE threads a region work through, in a pool of its own (MAX_WORKERS threads).
     With MAX_WORKERS 1 it looks nothing up early, so the sequential run stays one call at a time.
     """
 
@@ -38,7 +47,9 @@ class LastRunPrefetch:
         self._lock = threading.Lock()
         self._repositories: dict[str, set[str]] = {}  # region -> repository URIs
         self._waiting: dict[str, list[dict[str, Any]]] = {}  # region -> functions read before its repositories
-        self._lookups: dict[tuple[str, str], Future[LastRun]] = {}
+        self._lookups: dict[Pair, Future[LastRun]] = {}
+        self._queued: dict[str, deque[tuple[Pair, Future[LastRun]]]] = {}  # region -> lookups not begun
+        self._working: Counter[str] = Counter()  # region -> threads working through its queue
 
     def repositories_listed(self, region: str, repositories: list[dict[str, Any]]) -> None:
         """A region's repositories are listed (the join needs their URIs, not their images)."""
@@ -75,14 +86,37 @@ class LastRunPrefetch:
             return
         pair = (region, function["LogGroupName"])
         with self._lock:
-            if pair not in self._lookups:
-                self._lookups[pair] = self._pool.submit(self._look_up, pair)
+            if pair in self._lookups:
+                return
+            self._lookups[pair] = future = Future()
+            self._queued.setdefault(region, deque()).append((pair, future))
+            if self._working[region] >= LOOKUPS_AT_ONCE:
+                return
+            self._working[region] += 1
+        self._pool.submit(self._work_through, region)
 
-    def _look_up(self, pair: tuple[str, str]) -> LastRun:
-        return last_run(self.clients.get("logs", pair[0]), pair[1])
+    def _work_through(self, region: str) -> None:
+        """Look up the region's queued log groups, one after another, until none is left."""
+        while True:
+            with self._lock:
+                if not self._queued[region]:
+                    self._working[region] -= 1
+                    return
+                pair, future = self._queued[region].popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(last_run(self.clients.get("logs", region), pair[1]))
+            except BaseException as exc:  # handed to whoever awaits the lookup, as a pool would
+                future.set_exception(exc)
 
     def __enter__(self) -> LastRunPrefetch:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
-        self._pool.shutdown(cancel_futures=error is not None)
+        if error is not None:  # the run failed: lookups not begun are dropped
+            with self._lock:
+                for queue in self._queued.values():
+                    for _, future in queue:
+                        future.cancel()
+        self._pool.shutdown()

@@ -13,13 +13,13 @@ from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec
 from last_run_prefetch import LastRunPrefetch
 from log_times import NO_LOG_GROUP
 
-SEOUL = "ap-northeast-2"
+SEOUL, OREGON = "ap-northeast-2", "us-west-2"
 ACCOUNT_REGISTRY = f"123456789012.dkr.ecr.{SEOUL}.amazonaws.com"
 
 
-def image_function(name: str, repository: str, group: str | None = None) -> dict:
+def image_function(name: str, repository: str, group: str | None = None, registry: str = ACCOUNT_REGISTRY) -> dict:
     return {"FunctionName": name, "LogGroupName": group or f"/aws/lambda/{name}",
-            "ImageUri": f"{ACCOUNT_REGISTRY}/{repository}:v1", "ResolvedImageUri": None, "AliasedVersions": []}
+            "ImageUri": f"{registry}/{repository}:v1", "ResolvedImageUri": None, "AliasedVersions": []}
 
 
 def test_a_joined_functions_log_group_is_looked_up_once_both_reads_are_in(aws, seed, monkeypatch):
@@ -37,6 +37,25 @@ def test_a_joined_functions_log_group_is_looked_up_once_both_reads_are_in(aws, s
     assert last_runs[(SEOUL, "/aws/lambda/a")].at is not None
     assert last_runs[(SEOUL, "/aws/lambda/gone")].text == NO_LOG_GROUP  # not prefetched: looked up at the end
     assert aws.layer.calls[("DescribeLogStreams", SEOUL)] == 2  # /a once, /gone once, nothing for "other"
+
+
+def test_a_region_with_many_lookups_does_not_hold_back_another_regions(aws, seed):
+    # Lookups wait for their region's DescribeLogStreams tokens (20 a second here). Seoul's 60,
+    # handed over first, would otherwise take all 24 threads, each asleep until its token is due,
+    # and Oregon's 5 would wait about 2 s for Seoul's to drain; a region gets at most a few threads.
+    seed([RegionSpec(SEOUL, functions=[FunctionSpec(f"s{i:02d}", None, last_run_days_ago=1) for i in range(60)]),
+          RegionSpec(OREGON, functions=[FunctionSpec(f"o{i}", None, last_run_days_ago=1) for i in range(5)])])
+    aws.layer.rate_limits = dict(AWS_RATE_LIMITS)
+    with LastRunPrefetch(ClientFactory(boto3.Session())) as prefetch:
+        for region, names in ((SEOUL, [f"s{i:02d}" for i in range(60)]), (OREGON, [f"o{i}" for i in range(5)])):
+            registry = f"123456789012.dkr.ecr.{region}.amazonaws.com"
+            prefetch.repositories_listed(region, [{"repositoryName": "app", "repositoryUri": f"{registry}/app"}])
+            for name in names:
+                prefetch.function_read(region, image_function(name, "app", registry=registry))
+    lookups = [region for operation, region in aws.layer.arrivals if operation == "DescribeLogStreams"]
+    assert lookups.count(SEOUL) == 60 and lookups.count(OREGON) == 5
+    assert max(at for at, region in enumerate(lookups) if region == OREGON) < 30  # not behind Seoul's
+    assert sum(aws.layer.throttled.values()) == 0
 
 
 def test_log_times_are_read_while_lambdas_paced_listing_goes_on(aws, seed, slack):
