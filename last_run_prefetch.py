@@ -73,7 +73,7 @@ class LastRunPrefetch:
                 return
         self._look_up_if_joined(region, function, uris)
 
-    def last_runs(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], LastRun]:
+    def last_runs(self, pairs: list[Pair]) -> dict[Pair, LastRun]:
         """The last run of each (region, log group): as prefetched, the rest looked up now."""
         with self._lock:
             started = dict(self._lookups)
