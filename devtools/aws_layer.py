@@ -280,6 +280,7 @@ class AwsLayer:
         self.throttle_fraction = throttle_fraction
         self.calls: collections.Counter = collections.Counter()
         self.arrivals: list[Key] = []  # (operation, region) of every call, in the order they came
+        self.answered: list[Key] = []  # (operation, region) of every call answered 2xx, in the order answered
         self.throttled: collections.Counter = collections.Counter()
         self.in_flight = 0
         self.peak_in_flight = 0  # most calls answered at once since reset_counts()
@@ -320,6 +321,7 @@ class AwsLayer:
         with self._lock:
             self.calls.clear()
             self.arrivals.clear()
+            self.answered.clear()
             self.throttled.clear()
             self.peak_in_flight = self.in_flight
 
@@ -390,6 +392,9 @@ class AwsLayer:
         finally:
             with self._lock:
                 self.in_flight -= 1
+        if resp.status.startswith("2"):
+            with self._lock:
+                self.answered.append(req.key)
         start_response(resp.status, resp.headers)
         return [resp.body]
 

@@ -234,7 +234,8 @@ def test_throttles_are_retried_by_default(service: str, call: Any, operation: st
         call(default_client)
         key = (operation, "eu-central-1")
         assert seeded.layer.throttled[key] == 1
-        assert seeded.layer.calls[key] == 3
+        assert seeded.layer.calls[key] == 3 and seeded.layer.arrivals.count(key) == 3
+        assert seeded.layer.answered.count(key) == 2  # the refused attempt is not an answer
     finally:
         seeded.stop()
 
