@@ -15,7 +15,7 @@ The simulated AWS answers a repeated read from memory (AwsLayer.cache_reads): on
 service's work runs on AWS's machines, but moto's would run on this machine's cores, beside the
 handler being measured. Every call still pays the latency, may be throttled and is counted.
 --no-cache lets moto compute every answer. The simulated AWS keeps AWS's request-rate quotas per
-region (devtools.aws_layer.AWS_RATE_LIMITS, as AwsLayer.rate_limits), which moto does not;
+region (devtools.aws_layer.AWS_RATE_QUOTAS, as AwsLayer.rate_quotas), which moto does not;
 --no-aws-quotas drops them.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 
-from devtools.aws_layer import AWS_RATE_LIMITS, LayeredMotoServer  # noqa: E402
+from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer  # noqa: E402
 from devtools.simulated_account import MB, FunctionSpec, ImageSpec, RegionSpec, Seeder  # noqa: E402
 
 CHILD = ROOT / "bench" / "child.py"
@@ -421,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Seeded {inventory(specs, regions)} in {seeding_s:.1f} s", flush=True)
         server.layer.cache_reads = size.cache_reads
         if size.aws_quotas:
-            server.layer.rate_limits = dict(AWS_RATE_LIMITS)
+            server.layer.rate_quotas = AWS_RATE_QUOTAS
         execute(server, Run("warm-up", 0.0, 0.0, None))  # moto builds each region's backends on first use
         runs = []
         for planned in plan(size, args.max_workers):

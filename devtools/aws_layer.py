@@ -29,14 +29,39 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
-from rate_quotas import REQUEST_RATE_QUOTAS
-
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 Key = tuple[str, str]
 
-# AWS's request-rate quotas for `AwsLayer.rate_limits`: one bucket per operation and region
-# (the lenient reading of Lambda's shared quota; the report paces to the strict one).
-AWS_RATE_LIMITS = {operation: rate for _, operations, rate in REQUEST_RATE_QUOTAS for operation in operations}
+
+@dataclass(frozen=True)
+class RateQuota:
+    """One request-rate quota per account and region: the service's operations that share it."""
+
+    service: str  # as the SigV4 scope names it: "lambda", "logs"
+    operations: frozenset[str] | None  # None: every operation of the service not in `excluded`
+    per_second: float
+    excluded: frozenset[str] = frozenset()
+
+    def covers(self, service: str, operation: str) -> bool:
+        """True when a call of this operation counts against the quota."""
+        if service != self.service or operation in self.excluded:
+            return False
+        return self.operations is None or operation in self.operations
+
+
+# AWS's documented request-rate quotas, written here as AWS states them and not taken from the
+# report's own table, so a wrong table in the report is caught here.
+AWS_RATE_QUOTAS = (
+    # Lambda quotas, "Lambda API requests" (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html):
+    # "GetFunction API requests: 100 requests per second", fixed.
+    RateQuota("lambda", frozenset({"GetFunction"}), 100),
+    # "Remainder of the control plane API requests (excludes invocation, GetFunction, and GetPolicy
+    # requests): 15 requests per second across all APIs", fixed: one quota that they all share.
+    RateQuota("lambda", None, 15, excluded=frozenset({"Invoke", "GetFunction", "GetPolicy"})),
+    # CloudWatch Logs quotas (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html):
+    # "DescribeLogStreams: 25 transactions per second (TPS)", adjustable; the default.
+    RateQuota("logs", frozenset({"DescribeLogStreams"}), 25),
+)
 JSON_SERVICES = {"ecr", "logs"}
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921"
 CREDENTIAL_RE = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/([^/]+)/aws4_request")
@@ -282,13 +307,16 @@ class AwsLayer:
         self.arrivals: list[Key] = []  # (operation, region) of every call, in the order they came
         self.answered: list[Key] = []  # (operation, region) of every call answered 2xx, in the order answered
         self.throttled: collections.Counter = collections.Counter()
+        self.operations: set[tuple[str, str]] = set()  # (service, operation) of every call since reset_counts()
         self.in_flight = 0
         self.peak_in_flight = 0  # most calls answered at once since reset_counts()
         self.image_overrides: dict = {}
         self.log_stream_overrides: dict = {}
         self.short_pages: int | None = None  # answer at most this many items a page, as AWS may do
-        self.rate_limits: dict[str, float] = {}  # operation -> requests a second in each region, as AWS quotas
-        self._buckets: dict[Key, tuple[float, float]] = {}  # (operation, region) -> (tokens, when counted)
+        self.rate_quotas: tuple[RateQuota, ...] = ()  # enforced per region, as AWS does (e.g. AWS_RATE_QUOTAS)
+        self.clock: Callable[[], float] = time.monotonic  # what the quotas' buckets refill by
+        self.sleep: Callable[[float], None] = time.sleep  # how a call's latency is spent
+        self._buckets: dict[tuple[RateQuota, str], tuple[float, float]] = {}  # (quota, region) -> (tokens, when)
         self._cache_reads = False
         self._answers: dict[tuple, Response] = {}
         self._writes = 0  # counts writes, so a read that overlapped one is not kept
@@ -320,6 +348,7 @@ class AwsLayer:
         """Forget all counted calls and throttles."""
         with self._lock:
             self.calls.clear()
+            self.operations.clear()
             self.arrivals.clear()
             self.answered.clear()
             self.throttled.clear()
@@ -366,7 +395,8 @@ class AwsLayer:
         self.latency = 0.0
         self.throttle_fraction = 0.0
         with self._lock:
-            self.rate_limits.clear()
+            self.rate_quotas = ()
+            self.clock, self.sleep = time.monotonic, time.sleep
             self._buckets.clear()
             self.image_overrides.clear()
             self.log_stream_overrides.clear()
@@ -382,12 +412,13 @@ class AwsLayer:
         req = self._parse(environ)
         with self._lock:
             self.calls[req.key] += 1
+            self.operations.add((req.service, req.operation))
             self.arrivals.append(req.key)
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             if self.latency > 0:
-                time.sleep(self.latency)
+                self.sleep(self.latency)
             resp = self._injected(req) or self._answer(req)
         finally:
             with self._lock:
@@ -422,19 +453,22 @@ class AwsLayer:
         return None
 
     def _within_rate(self, req: Request) -> bool:
-        """Take a token from the request's (operation, region) bucket, if it has a rate limit (lock held).
+        """Take a token from every quota the request counts against, or from none (lock held).
 
-        A bucket holds one second's worth of requests (at least one) and refills continuously, so
-        bursts up to the rate pass and a steady stream above it is throttled, as an AWS quota does.
+        A quota's bucket holds one second's worth of requests (at least one) and refills
+        continuously, so bursts up to the rate pass and a steady stream above it is throttled.
         """
-        rate = self.rate_limits.get(req.operation)
-        if not rate:
+        quotas = [quota for quota in self.rate_quotas if quota.covers(req.service, req.operation)]
+        if not quotas:
             return True
-        now, room = time.monotonic(), max(1.0, rate)
-        tokens, counted = self._buckets.get(req.key, (room, now))
-        tokens = min(room, tokens + (now - counted) * rate)
-        allowed = tokens >= 1
-        self._buckets[req.key] = (tokens - allowed, now)
+        now, counts = self.clock(), {}
+        for quota in quotas:
+            room = max(1.0, quota.per_second)
+            tokens, counted = self._buckets.get((quota, req.region), (room, now))
+            counts[quota] = min(room, tokens + (now - counted) * quota.per_second)
+        allowed = all(tokens >= 1 for tokens in counts.values())
+        for quota, tokens in counts.items():
+            self._buckets[(quota, req.region)] = (tokens - allowed, now)
         return allowed
 
     def _consume(self, failure: Failure) -> None:

@@ -13,6 +13,11 @@ sys.path.insert(0, str(ROOT))
 from devtools.aws_layer import LayeredMotoServer  # noqa: E402
 from devtools.fake_slack import FakeSlack  # noqa: E402
 from devtools.simulated_account import RegionSpec, Seeder  # noqa: E402
+from ecr_usage_report.aws.clients import clear_shared_factories  # noqa: E402
+from ecr_usage_report.deliver import slack as slack_delivery  # noqa: E402
+
+# Handler-level tests post to the local webhook without the pauses a real channel needs.
+FAST_DELIVERY = slack_delivery.Delivery(backoff=0.0, jitter=0.0, interval=0.0)
 
 CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SLACK_DDPS", "REGIONS", "MAX_WORKERS", "EMAIL")
 
@@ -28,8 +33,10 @@ def aws_server() -> Iterator[LayeredMotoServer]:
 
 @pytest.fixture
 def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> LayeredMotoServer:
-    """An empty simulated AWS account reached through AWS_ENDPOINT_URL, with dummy credentials."""
+    """An empty simulated AWS account reached through AWS_ENDPOINT_URL, with dummy credentials; the
+    container's shared clients start empty, as in a new Lambda container."""
     aws_server.reset()
+    clear_shared_factories()
     for name in CLEARED_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_server.endpoint_url)
@@ -56,10 +63,8 @@ def seed(aws: LayeredMotoServer):
 
 @pytest.fixture
 def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
-    """A local webhook server; SLACK_DDPS points at it. Pacing and backoff are shortened."""
-    import slack_utils
-
-    monkeypatch.setattr(slack_utils, "MIN_INTERVAL_SECONDS", 0.01)
+    """A local webhook server; SLACK_DDPS points at it. Pacing and backoff are left out."""
+    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY", FAST_DELIVERY)
     with FakeSlack() as fake:
         monkeypatch.setenv("SLACK_DDPS", fake.url)
         yield fake

@@ -1,4 +1,4 @@
-"""aws_clients: clients ready to page from many threads at once, timestamps parsed to UTC."""
+"""The client factory: clients ready to page from many threads at once, timestamps parsed to UTC."""
 from __future__ import annotations
 
 from datetime import timezone
@@ -9,9 +9,11 @@ import pytest
 from botocore.loaders import Loader
 from botocore.utils import parse_timestamp
 
-import lambda_function
-from aws_clients import ClientFactory, utc_timestamp
 from devtools.simulated_account import ImageSpec, RegionSpec
+from ecr_usage_report.aws.clients import ClientFactory, utc_timestamp
+from ecr_usage_report.aws.scheduler import region_scheduler
+from ecr_usage_report.inventory.collect import collect
+from ecr_usage_report.run import run
 
 
 class FreezableLoader(Loader):
@@ -27,8 +29,8 @@ class FreezableLoader(Loader):
 
 def test_a_client_comes_with_its_paginator_model_loaded():
     # botocore loads a client's paginator model on its first get_paginator, scanning its data
-    # directory on a cold cache; 24 region threads paging at once each ran that scan (0.8 s of
-    # a benchmark run). The factory loads it under its lock, so paging loads nothing more.
+    # directory on a cold cache; threads paging at once would each run that scan. The factory
+    # loads it under its lock, so paging loads nothing more.
     core = botocore.session.get_session()
     loader = FreezableLoader()
     core.register_component("data_loader", loader)
@@ -50,13 +52,13 @@ def test_a_run_reads_push_and_pull_times_as_utc_datetimes(aws, seed, monkeypatch
     # The report and the export convert every time themselves; only the parsing cost changed.
     seed([RegionSpec("ap-northeast-2", repositories={"app": [ImageSpec(["v1"], 1, 3, pulled_days_ago=1)]})])
     monkeypatch.setenv("EMAIL", "lab@example.com")
-    result = lambda_function.run({"dry_run": True, "regions": ["ap-northeast-2"]})
-    image = result.inventory.ecr_object["ap-northeast-2"]["repositories"][0]["images"][0]
-    assert image["imagePushedAt"].tzinfo is timezone.utc and image["lastRecordedPullTime"].tzinfo is timezone.utc
+    result = run({"dry_run": True, "regions": ["ap-northeast-2"]})
+    image = result.inventory.ecr["ap-northeast-2"].repositories[0].images[0]
+    assert image.pushed_at.tzinfo is timezone.utc and image.last_pulled_at.tzinfo is timezone.utc
 
 
 def test_lambdas_clients_are_built_first_in_region_order_and_a_bad_one_is_left_to_its_reader(aws, seed):
-    # Lambda's reader is the run's slowest chain (paced calls, then paced log lookups), so its 38
+    # Lambda's reader is the run's slowest chain (paced calls, then paced log lookups), so its
     # clients are not left to queue, one at a time, among ECR's.
     asked: list[tuple[str, str]] = []
 
@@ -69,7 +71,8 @@ def test_lambdas_clients_are_built_first_in_region_order_and_a_bad_one_is_left_t
     seed([RegionSpec("ap-northeast-2", repositories={"app": []}), RegionSpec("us-west-2", repositories={"api": []})])
     regions = ["ap-northeast-2", "not a region!", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1",
                "eu-north-1", "ca-central-1", "sa-east-1", "us-east-2", "us-west-1", "us-west-2"]
-    inventory = lambda_function.collect(Recording(boto3.Session(), workers=4), regions)
+    with region_scheduler(4) as scheduler:
+        inventory = collect(Recording(boto3.Session(), workers=4), scheduler, regions)
     assert asked[:len(regions)] == [("lambda", region) for region in regions]
-    assert sorted(inventory.ecr_object) == sorted(inventory.lambda_object) == sorted(set(regions) - {"not a region!"})
-    assert [where for where, _ in inventory.errors] == ["ECR not a region!", "Lambda not a region!"]
+    assert sorted(inventory.ecr) == sorted(inventory.functions) == sorted(set(regions) - {"not a region!"})
+    assert [error.where for error in inventory.errors] == ["ECR not a region!", "Lambda not a region!"]

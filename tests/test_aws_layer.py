@@ -16,7 +16,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from devtools.aws_layer import LayeredMotoServer
+from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer, RateQuota
 
 REGION = "us-east-1"
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # max_attempts=1 means ONE RETRY
@@ -43,7 +43,8 @@ def clean_layer(server: LayeredMotoServer) -> Iterator[None]:
     layer.reset_counts()
     layer.latency = 0.0
     layer.throttle_fraction = 0.0
-    layer.rate_limits.clear()
+    layer.rate_quotas = ()
+    layer.clock, layer.sleep = time.monotonic, time.sleep
     layer.image_overrides.clear()
     layer.log_stream_overrides.clear()
     layer.cache_reads = False
@@ -246,37 +247,52 @@ def test_default_retries_retry_a_throttle(server: LayeredMotoServer) -> None:
     assert server.layer.calls[("DescribeLogGroups", "eu-south-1")] == 2
 
 
-def test_rate_limits_throttle_past_a_second_worth_per_region(server: LayeredMotoServer) -> None:
+def answer_or_code(call: Any, **kwargs: Any) -> str:
+    try:
+        call(**kwargs)
+        return "answered"
+    except ClientError as exc:
+        return exc.response["Error"]["Code"]
+
+
+def test_rate_quotas_throttle_past_a_second_worth_per_region(server: LayeredMotoServer) -> None:
     no_retry = Config(retries={"mode": "standard", "total_max_attempts": 1})
     oregon, ireland = (client(server, "lambda", region, no_retry) for region in ("us-west-2", "eu-west-1"))
     oregon.list_functions(), ireland.list_functions()  # moto builds a region's backend on its first call
-    server.layer.rate_limits = {"ListFunctions": 3}  # as AWS's fixed 15 a second, smaller
+    now = [1000.0]
+    server.layer.clock = lambda: now[0]
+    server.layer.rate_quotas = (RateQuota("lambda", frozenset({"ListFunctions"}), 3),)  # as AWS's 15, smaller
+    outcomes = [answer_or_code(oregon.list_functions) for _ in range(5)]
+    assert outcomes == ["answered"] * 3 + ["TooManyRequestsException"] * 2  # one second's worth passes
+    assert answer_or_code(ireland.list_functions) == "answered"  # another region, another bucket
+    now[0] += 0.34  # refills at 3 a second: one more by now
+    assert [answer_or_code(oregon.list_functions) for _ in range(2)] == ["answered", "TooManyRequestsException"]
 
-    def list_in_oregon(_: int) -> str:
-        try:
-            return oregon.list_functions() and "answered"
-        except ClientError as exc:
-            return exc.response["Error"]["Code"]
 
-    with ThreadPoolExecutor(5) as pool:  # five at once: one second's worth pass
-        outcomes = sorted(pool.map(list_in_oregon, range(5)))
-    assert outcomes == ["TooManyRequestsException"] * 2 + ["answered"] * 3
-    ireland.list_functions()  # another region, another bucket
-    time.sleep(0.4)  # refills at 3 a second: one more by now
-    assert list_in_oregon(0) == "answered"
+def test_lambdas_control_plane_calls_share_one_quota_as_aws_documents(server: LayeredMotoServer, role_arn: str) -> None:
+    lam = client(server, "lambda", "eu-north-1", Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    lam.create_function(FunctionName="quota", Role=role_arn, Runtime="python3.12", Handler="index.handler",
+                        Code={"ZipFile": zip_bytes()})
+    server.layer.clock = lambda: 1000.0
+    server.layer.rate_quotas = AWS_RATE_QUOTAS
+    listings = [answer_or_code(lam.list_functions) for _ in range(8)]
+    listings += [answer_or_code(lam.list_aliases, FunctionName="quota") for _ in range(8)]
+    assert listings == ["answered"] * 15 + ["TooManyRequestsException"]  # 15 a second across all its APIs
+    gets = [answer_or_code(lam.get_function, FunctionName="quota") for _ in range(101)]
+    assert gets == ["answered"] * 100 + ["TooManyRequestsException"]  # GetFunction's 100 are its own
 
 
 def test_latency_overlaps_between_threads(server: LayeredMotoServer) -> None:
-    server.layer.latency = 0.3
+    server.layer.latency = 0.5
     ecr = client(server, "ecr")
-    ecr.describe_repositories()  # warm up the client outside the timing
-    start = time.monotonic()
+    ecr.describe_repositories()  # warm up the client first
+    server.layer.reset_counts()
     threads = [threading.Thread(target=ecr.describe_repositories) for _ in range(5)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert 0.3 <= time.monotonic() - start < 1.0
+    assert server.layer.peak_in_flight == 5  # each call waits on the server, not in the client
 
 
 def repository_names(ecr: Any) -> list[str]:
@@ -312,10 +328,10 @@ def test_cache_reads_keeps_latency_failures_and_throttles(server: LayeredMotoSer
     with pytest.raises(ClientError) as err:
         ecr.describe_repositories()
     assert err.value.response["Error"]["Code"] == "ThrottlingException"
-    server.layer.throttle_fraction, server.layer.latency = 0.0, 0.2
-    start = time.monotonic()
+    waits: list[float] = []
+    server.layer.throttle_fraction, server.layer.latency, server.layer.sleep = 0.0, 0.2, waits.append
     ecr.describe_repositories()
-    assert time.monotonic() - start >= 0.2
+    assert waits == [0.2]
 
 
 # ---- Lambda fidelity -------------------------------------------------------------

@@ -10,15 +10,18 @@ import json
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import boto3
 import pytest
 
-import lambda_function
 from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec
-from lambda_function import ReportError, lambda_handler
+from ecr_usage_report.cli import render
+from ecr_usage_report.run import ReportError, RunResult, run
+from lambda_function import lambda_handler
 
 SEOUL, OREGON = "ap-northeast-2", "us-west-2"
+ROOT = Path(__file__).resolve().parent.parent
 GB = 10**9
 ACCOUNT = "123456789012"
 
@@ -70,8 +73,8 @@ def repo_line(report: str, name: str) -> str:
     return line
 
 
-def dry_run(event: dict | None = None) -> lambda_function.RunResult:
-    return lambda_function.run({"dry_run": True, **(event or {})})
+def dry_run(event: dict | None = None) -> RunResult:
+    return run({"dry_run": True, **(event or {})})
 
 
 def test_candidates_fire_on_each_rule_and_not_on_near_misses(account):
@@ -120,7 +123,7 @@ def test_summary_totals_cost_and_largest(account):
 
 
 def candidate_names(event: dict) -> list[str]:
-    return sorted(c.repository["repositoryName"] for c in dry_run(event).findings.candidates)
+    return sorted(c.repository.name for c in dry_run(event).findings.candidates)
 
 
 def test_thresholds_from_env_and_event(account, monkeypatch):
@@ -161,7 +164,7 @@ def test_bad_threshold_env_vars_are_clear_errors(aws, monkeypatch, name, value):
 
 
 def test_json_export_has_the_documented_schema(account):
-    document = json.loads(lambda_function.render(dry_run(), "json"))
+    document = json.loads(render(dry_run(), "json"))
     assert document["schema_version"] == 1
     assert set(document) == {"schema_version", "generated_at", "account", "settings", "regions_scanned", "summary",
                              "repositories", "functions", "deletion_candidates", "errors"}
@@ -181,8 +184,8 @@ def test_json_export_has_the_documented_schema(account):
 
 def test_csv_export_parses_back_to_one_row_per_image(account):
     result = dry_run()
-    document = json.loads(lambda_function.render(result, "json"))
-    rows = list(csv.DictReader(io.StringIO(lambda_function.render(result, "csv"))))
+    document = json.loads(render(result, "json"))
+    rows = list(csv.DictReader(io.StringIO(render(result, "csv"))))
     expected = [
         {"region": r["region"], "repository": r["name"], "tags": " ".join(i["tags"]), "digest": i["digest"],
          "size_bytes": str(i["size_bytes"]), "pushed_at": i["pushed_at"] or "", "last_pulled_at": i["last_pulled_at"] or "",
@@ -195,11 +198,10 @@ def test_csv_export_parses_back_to_one_row_per_image(account):
 
 
 def test_command_line_csv(account):
-    root = lambda_function.__file__.rsplit("/", 1)[0]
-    run = subprocess.run([sys.executable, "lambda_function.py", "--dry-run", "--format", "csv"], cwd=root,
-                         capture_output=True, text=True, check=True)
-    assert run.stdout.splitlines()[0] == "region,repository,tags,digest,size_bytes,pushed_at,last_pulled_at,used_by"
-    assert len(run.stdout.splitlines()) == 9
+    done = subprocess.run([sys.executable, "lambda_function.py", "--dry-run", "--format", "csv"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[0] == "region,repository,tags,digest,size_bytes,pushed_at,last_pulled_at,used_by"
+    assert len(done.stdout.splitlines()) == 9
 
 
 def test_json_export_is_written_to_s3_when_asked(account, monkeypatch):

@@ -13,9 +13,10 @@ from datetime import datetime
 import boto3
 import pytest
 
-import aws_clients
-from aws_clients import ClientFactory
 from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec
+from ecr_usage_report import config
+from ecr_usage_report.aws import clients as aws_clients
+from ecr_usage_report.aws.clients import ClientFactory
 from get_ecr_object import get_region_ecr_object_dic, get_repository_object
 from get_lambda_object import get_region_lambda_object, get_region_lambda_object_dic
 
@@ -174,7 +175,7 @@ def test_a_failing_repository_is_reported_with_its_region(aws, seed):
 def test_manual_error_contract_of_the_per_region_functions(aws, seed):
     seed([RegionSpec(SEOUL, repositories={"aa": []})])
     aws.layer.fail(region=SEOUL)
-    clients = ClientFactory()
+    clients = ClientFactory(boto3.Session())
     assert get_repository_object(clients.get("ecr", SEOUL), "aa", "uri") == ("aa", "AccessDeniedException: User is not authorized")
     errors: list = []
     assert get_region_lambda_object(clients.get("lambda", SEOUL), SEOUL, errors=errors) is None
@@ -217,10 +218,9 @@ def test_throttled_past_every_retry_is_an_error_not_a_gap(aws, seed, monkeypatch
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "many", "65"])
-def test_bad_max_workers_is_a_clear_error(monkeypatch, value):
-    monkeypatch.setenv("MAX_WORKERS", value)
-    with pytest.raises(ValueError, match="MAX_WORKERS must be a whole number from 1 to 64"):
-        aws_clients.max_workers()
+def test_bad_max_workers_is_a_clear_error(value):
+    with pytest.raises(config.ConfigError, match="MAX_WORKERS must be a whole number from 1 to 64"):
+        config.max_workers({"MAX_WORKERS": value})
 
 
 def test_sequential_mode_reads_the_same_inventory(aws, seed, monkeypatch):

@@ -13,8 +13,10 @@ import lambda_function
 import slack_utils
 from devtools.fake_slack import WEBHOOK_PATH, Answer
 from devtools.simulated_account import DAY, FunctionSpec, ImageSpec, RegionSpec, demo_account
-from lambda_function import ReportError, lambda_handler
-from report_format import format_kst
+from ecr_usage_report.deliver import slack as slack_delivery
+from ecr_usage_report.report.times import format_kst
+from ecr_usage_report.run import ReportError
+from lambda_function import lambda_handler
 from datetime import datetime, timezone
 
 SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
@@ -228,8 +230,7 @@ def test_aws_failure_while_collecting_is_posted_and_the_run_fails(aws, slack):
 
 
 def test_undelivered_report_is_logged_whole_without_the_secret(demo, slack, caplog, monkeypatch):
-    monkeypatch.setattr(slack_utils, "RETRIES", 1)
-    monkeypatch.setattr(slack_utils, "BACKOFF_FACTOR", 0)
+    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY", slack_delivery.Delivery(retries=1, backoff=0, jitter=0))
     slack.answer_next(*[Answer(status=500, body="internal_error")] * 2)  # the report fails...
     caplog.set_level(logging.DEBUG)
     with pytest.raises(ReportError, match="HTTP 500 internal_error") as raised:
@@ -279,17 +280,15 @@ def test_max_workers_1_makes_one_aws_call_at_a_time(demo, aws, monkeypatch, work
     assert (aws.layer.peak_in_flight > 1) is overlapped, aws.layer.peak_in_flight
 
 
-def test_ecr_and_lambda_readers_share_one_cap_of_two_calls_per_worker(demo, aws, monkeypatch):
-    # ECR and Lambda are read side by side; each once had its own region and item pools, so
-    # MAX_WORKERS=2 let 8 calls fly at once. Sharing the region pool and ECR's item pool caps it
-    # at 3 x 2 (Lambda's paced functions have an item pool of their own), and the log lookups
-    # made during the reads add at most 2 more. The 20 ms per call keeps requests open long
-    # enough for the layer to see every overlap.
-    monkeypatch.setenv("MAX_WORKERS", "2")
+def test_max_workers_caps_the_calls_in_flight(demo, aws, monkeypatch):
+    # Every reader and every log lookup runs on one scheduler of MAX_WORKERS threads, so a run
+    # never has more calls open at once. 20 ms per call keeps requests open long enough for the
+    # layer to see every overlap.
+    monkeypatch.setenv("MAX_WORKERS", "3")
     aws.layer.latency = 0.02
     try:
         summary = lambda_handler({"dry_run": True}, None)
     finally:
         aws.layer.latency = 0.0
     assert summary["errors"] == []
-    assert 2 < aws.layer.peak_in_flight <= 3 * 2 + 2, aws.layer.peak_in_flight
+    assert 1 < aws.layer.peak_in_flight <= 3, aws.layer.peak_in_flight

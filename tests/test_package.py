@@ -16,6 +16,7 @@ from devtools.simulated_account import demo_account
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT_MODULES = sorted(path.name for path in ROOT.glob("*.py"))
+ENGINE_MODULES = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "ecr_usage_report").rglob("*.py"))
 SHIPPED_PACKAGES = ("requests", "certifi", "charset_normalizer", "idna", "urllib3")
 NEVER_SHIPPED = ("boto3/", "botocore/", "tests/", "devtools/", "bench/", "tools/")
 BUILD_TIMEOUT_SECONDS = 120
@@ -26,8 +27,9 @@ SMOKE_RUN = """
 import importlib.util, json, sys
 task = sys.argv[1]
 assert importlib.util.find_spec("devtools") is None, "the repo's devtools are importable"
-import boto3, lambda_function, requests
+import boto3, ecr_usage_report, lambda_function, requests
 assert lambda_function.__file__.startswith(task), lambda_function.__file__
+assert ecr_usage_report.__file__.startswith(task), ecr_usage_report.__file__
 assert requests.__file__.startswith(task), requests.__file__
 assert not boto3.__file__.startswith(task), boto3.__file__
 print(json.dumps(lambda_function.lambda_handler({}, None)))
@@ -66,9 +68,10 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, Build]:
     return run_package(tmp_path_factory.mktemp("first")), run_package(tmp_path_factory.mktemp("second"))
 
 
-def test_modules_at_the_root_with_requests_and_its_dependencies(builds):
+def test_manual_modules_at_the_root_the_engine_beside_them_with_requests(builds):
     names = builds[0].names()
     assert sorted(name for name in names if "/" not in name) == PRODUCT_MODULES
+    assert sorted(name for name in names if name.startswith("ecr_usage_report/")) == ENGINE_MODULES
     for package in SHIPPED_PACKAGES:
         assert f"{package}/__init__.py" in names, f"{package} missing from the zip"
 

@@ -1,75 +1,19 @@
-"""Calls that AWS caps per region are paced to the quota, so a large region is read whole.
+"""Calls that AWS caps per region are paced under the quota, so a large region is read whole.
 
-moto keeps no request-rate quotas; the layer keeps AWS's (`AwsLayer.rate_limits`, a token bucket
-per operation and region that holds one second's worth), so code that asks faster than a quota
-is throttled here as it would be on AWS. Unpaced, the reads below ask at a few hundred calls a
-second and are throttled many times; paced, not once.
+The pacing itself is tested with an injected clock; the simulated AWS keeps AWS's quotas as AWS
+documents them (devtools.aws_layer.AWS_RATE_QUOTAS), independently of the report's own table.
 """
 from __future__ import annotations
 
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-
 import boto3
 
-from aws_clients import ClientFactory
-from devtools.aws_layer import AWS_RATE_LIMITS
-from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec
+from devtools.aws_layer import AWS_RATE_QUOTAS
+from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec, demo_account
+from ecr_usage_report.aws.quotas import QUOTA_SHARE, REQUEST_RATE_QUOTAS, QuotaBucket, pace_to_quotas
+from ecr_usage_report.run import run
 from get_lambda_object import get_region_lambda_object_dic
-from log_times import NO_LOG_GROUP, fetch_last_runs, regions_in_turn
-from parallel import map_at_most
-from rate_quotas import QuotaBucket
 
-SEOUL, OREGON = "ap-northeast-2", "us-west-2"
-
-
-def test_a_region_of_many_image_functions_is_read_whole_without_a_throttle(aws, seed):
-    # Lambda answers 15 ListAliases a second in a region (fixed); 30 released functions (each with
-    # a published version, so each needs one) read 6 at a time would ask at about 100 a second.
-    region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
-    region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1"), versions=1, aliases=("live",)) for i in range(30)]
-    seed([region])
-    aws.layer.rate_limits = dict(AWS_RATE_LIMITS)
-    errors: list = []
-    functions = get_region_lambda_object_dic(boto3.Session(), [SEOUL], errors)[SEOUL]
-    assert errors == [] and len(functions) == 30
-    assert all(function["ImageUri"] and function["AliasedVersions"][0]["Aliases"] == ["live"] for function in functions)
-    assert aws.layer.calls[("ListAliases", SEOUL)] == 30
-    assert sum(aws.layer.throttled.values()) == 0
-
-
-def test_log_lookups_of_many_functions_are_not_throttled(aws, seed):
-    # DescribeLogStreams: 25 a second in a region. 40 groups in one region, 24 threads.
-    seed([RegionSpec(SEOUL, functions=[FunctionSpec(f"z{i:02d}", None, last_run_days_ago=1) for i in range(40)])])
-    aws.layer.rate_limits = dict(AWS_RATE_LIMITS)
-    groups = [(SEOUL, f"/aws/lambda/z{i:02d}") for i in range(40)] + [(OREGON, "/aws/lambda/gone")]
-    last_runs = fetch_last_runs(ClientFactory(boto3.Session()), groups)
-    assert last_runs[(OREGON, "/aws/lambda/gone")].text == NO_LOG_GROUP
-    assert all(last_runs[pair].at is not None for pair in groups[:40])  # every time read, none an error
-    assert sum(aws.layer.throttled.values()) == 0
-
-
-def test_one_callers_items_take_at_most_their_share_of_a_shared_pool():
-    running, most, lock = [0], [0], threading.Lock()
-
-    def work(item: int) -> int:
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        time.sleep(0.01)
-        with lock:
-            running[0] -= 1
-        return item * 2
-
-    with ThreadPoolExecutor(8) as pool:
-        assert map_at_most(work, list(range(20)), pool, 3) == [item * 2 for item in range(20)]
-    assert most[0] == 3
-
-
-def test_regions_take_turns_in_log_lookups():
-    pairs = [("b", "/2"), ("a", "/1"), ("a", "/3"), ("a", "/2"), ("b", "/1"), ("a", "/1")]
-    assert regions_in_turn(pairs) == [("a", "/1"), ("b", "/1"), ("a", "/2"), ("b", "/2"), ("a", "/3")]
+SEOUL = "ap-northeast-2"
 
 
 def test_a_quota_bucket_lets_a_seconds_worth_through_then_paces_callers_in_turn():
@@ -83,3 +27,49 @@ def test_a_quota_bucket_lets_a_seconds_worth_through_then_paces_callers_in_turn(
     for _ in range(5):
         bucket.take()
     assert waits == [0.25]
+
+
+def test_lambdas_listings_share_one_paced_quota_and_get_function_has_its_own(aws, seed):
+    seed([RegionSpec(SEOUL, functions=[FunctionSpec("f", ("app", "v1"))],
+                     repositories={"app": [ImageSpec(["v1"], 1, 1)]})])
+    waits: list[float] = []
+    client = boto3.client("lambda", region_name=SEOUL)
+    pace_to_quotas(client, clock=lambda: 0.0, sleep=waits.append)  # time stands still: no token comes back
+    for _ in range(6):
+        client.list_functions()
+        client.list_aliases(FunctionName="f")
+    assert len(waits) == 0  # 12 calls: one second's worth at 4/5 of the shared 15 a second
+    client.list_aliases(FunctionName="f")
+    client.list_functions()
+    assert waits == [1 / 12, 2 / 12]  # the 13th and 14th wait their turn, whichever operation they are
+    for _ in range(80):
+        client.get_function(FunctionName="f")
+    assert len(waits) == 2  # GetFunction's own quota: 80 of its 100 a second at once
+    client.get_function(FunctionName="f")
+    assert waits[2:] == [1 / 80]
+
+
+def test_the_reports_pacing_stays_inside_every_aws_quota_it_calls_under(aws, seed):
+    seed(demo_account())
+    run({"dry_run": True, "regions": [SEOUL]})
+    called = aws.layer.operations
+    for quota in AWS_RATE_QUOTAS:
+        covered = {operation for service, operation in called if quota.covers(service, operation)}
+        paced = [(set(operations), rate * QUOTA_SHARE) for service, operations, rate in REQUEST_RATE_QUOTAS
+                 if service == quota.service and covered & set(operations)]
+        assert covered <= set().union(*(operations for operations, _ in paced)), f"unpaced: {covered}"
+        assert sum(rate for _, rate in paced) <= quota.per_second, (quota, paced)
+
+
+def test_a_region_of_many_released_functions_is_read_whole_under_aws_quotas(aws, seed):
+    # 30 released functions: each needs a ListAliases, and all share Lambda's 15 a second with
+    # the listing itself; read 6 at a time unpaced, they would ask several times faster.
+    region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 1, 1)]})
+    region.functions = [FunctionSpec(f"f{i:02d}", ("app", "v1"), versions=1, aliases=("live",)) for i in range(30)]
+    seed([region])
+    aws.layer.rate_quotas = AWS_RATE_QUOTAS
+    errors: list = []
+    functions = get_region_lambda_object_dic(boto3.Session(), [SEOUL], errors)[SEOUL]
+    assert errors == [] and len(functions) == 30
+    assert all(function["ImageUri"] and function["AliasedVersions"][0]["Aliases"] == ["live"] for function in functions)
+    assert aws.layer.answered.count(("ListAliases", SEOUL)) == 30

@@ -1,22 +1,22 @@
 """Delivery to the Slack webhook over real HTTP (devtools.fake_slack): whole, in order, retried, secret kept.
 
-Nothing in requests/urllib3 is patched; only slack_utils' own constants are tuned with monkeypatch.
+Nothing in requests or urllib3 is patched. The waits between tries and between messages are
+recorded by an injected sleep instead of being slept, so no test depends on the clock.
 """
 from __future__ import annotations
 
 import logging
-import os
 import re
 import socket
-import time
 import traceback
 
 import pytest
 
 import slack_utils
 from devtools.fake_slack import WEBHOOK_PATH, Answer, FakeSlack
-from slack_split import SLACK_TEXT_LIMIT, escape_for_slack
-from slack_utils import SlackConfigError, SlackDeliveryError
+from ecr_usage_report.config import SlackConfigError
+from ecr_usage_report.deliver.slack import REDACTED, Delivery, SlackDeliveryError, Webhook
+from ecr_usage_report.deliver.split import SLACK_TEXT_LIMIT, escape_for_slack
 
 TOKEN = "xoxbSecretToken123"
 assert WEBHOOK_PATH.endswith(TOKEN)
@@ -42,14 +42,19 @@ def realistic_report(min_chars: int) -> str:
     return "\n".join(lines)
 
 
+class Recorded:
+    """A webhook whose waits are recorded, not slept: jitter off, so each wait is exact."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def webhook(self, url: str, **delivery: float) -> Webhook:
+        return Webhook(url, Delivery(**{"jitter": 0.0, **delivery}), sleep=self.waits.append)
+
+
 @pytest.fixture
-def retries(monkeypatch: pytest.MonkeyPatch):
-    """retries(n): at most n retries after the first try (backoff before the 2nd retry is ~1 s)."""
-
-    def set_retries(n: int) -> None:
-        monkeypatch.setattr(slack_utils, "RETRIES", n)
-
-    return set_retries
+def waits() -> Recorded:
+    return Recorded()
 
 
 @pytest.fixture
@@ -70,45 +75,53 @@ def statuses(slack: FakeSlack) -> list[int]:
 # --- success and retries ------------------------------------------------------------------------
 
 
-def test_short_report_is_one_post_of_json_text(slack):
+def test_short_report_is_one_post_of_json_text(slack, waits):
     report = "repository name : repo-1 / repository size : 0.125 GB\n\t- function name : fn-1"
 
-    responses = slack_utils.send_report_to_slack(report)
+    responses = waits.webhook(slack.url).send(report)
 
     assert [r.status_code for r in responses] == [200]
     assert len(slack.received) == 1
     assert slack.received[0].path == WEBHOOK_PATH
     assert slack.received[0].payload == {"text": report}  # parsed as JSON by the server
+    assert waits.waits == []
 
 
-def test_429_with_retry_after_is_waited_out_then_delivered_once(slack):
+def test_429_with_retry_after_is_waited_out_then_delivered_once(slack, waits):
     slack.answer_next(Answer(status=429, body="rate_limited", headers={"Retry-After": "1"}))
 
-    responses = slack_utils.send_report_to_slack("hello")
+    responses = waits.webhook(slack.url).send("hello")
 
     assert [r.status_code for r in responses] == [200]
     assert statuses(slack) == [429, 200]
     assert slack.texts() == ["hello"]
-    first, second = slack.received
-    assert second.at - first.at >= 0.95, "Retry-After: 1 was not honoured"
+    assert waits.waits == [1.0], "Retry-After: 1 was not honoured"
 
 
-def test_retry_after_is_capped(slack, monkeypatch):
+def test_retry_after_is_capped(slack, waits):
     """A Retry-After of an hour must not make the Lambda sleep an hour."""
-    monkeypatch.setattr(slack_utils, "MAX_RETRY_AFTER_SECONDS", 0.2)
     slack.answer_next(Answer(status=429, body="rate_limited", headers={"Retry-After": "3600"}))
 
-    started = time.monotonic()
-    slack_utils.send_report_to_slack("hello")
+    waits.webhook(slack.url, max_retry_after=30.0).send("hello")
 
-    assert time.monotonic() - started < 5
+    assert waits.waits == [30.0]
     assert statuses(slack) == [429, 200]
 
 
-def test_500_then_503_then_success_is_delivered(slack):
+def test_retries_back_off_exponentially_with_jitter_added(slack):
+    slack.answer_next(*[Answer(status=503, body="service_unavailable")] * 3)
+    waits: list[float] = []
+
+    Webhook(slack.url, Delivery(backoff=0.5, jitter=0.25), sleep=waits.append, jitter=lambda: 1.0).send("hello")
+
+    assert waits == [0.75, 1.25, 2.25]  # 0.5, 1 and 2 seconds, each with its (here largest) jitter
+    assert statuses(slack) == [503, 503, 503, 200]
+
+
+def test_500_then_503_then_success_is_delivered(slack, waits):
     slack.answer_next(Answer(status=500, body="internal_error"), Answer(status=503, body="service_unavailable"))
 
-    responses = slack_utils.send_report_to_slack("hello")
+    responses = waits.webhook(slack.url).send("hello")
 
     assert [r.status_code for r in responses] == [200]
     assert statuses(slack) == [500, 503, 200]
@@ -119,16 +132,15 @@ def test_500_then_503_then_success_is_delivered(slack):
     "status, body",
     [pytest.param(500, "internal_error", id="500"), pytest.param(503, "service_unavailable", id="503")],
 )
-def test_5xx_on_every_try_raises_after_all_retries(slack, retries, status, body):
-    retries(2)
+def test_5xx_on_every_try_raises_after_all_retries(slack, waits, status, body):
     slack.answer_next(*[Answer(status=status, body=body)] * 10)  # more than needed: a 4th try would fail too
 
     with pytest.raises(SlackDeliveryError) as caught:
-        slack_utils.send_report_to_slack("hello")
+        waits.webhook(slack.url, retries=2).send("hello")
 
     assert f"HTTP {status}" in str(caught.value)
     assert body in str(caught.value)
-    assert len(slack.received) == slack_utils.RETRIES + 1 == 3
+    assert len(slack.received) == 3
 
 
 @pytest.mark.parametrize(
@@ -139,23 +151,24 @@ def test_5xx_on_every_try_raises_after_all_retries(slack, retries, status, body)
         pytest.param(403, "action_prohibited", id="403-action_prohibited"),
     ],
 )
-def test_other_4xx_is_not_retried_and_names_slacks_answer(slack, status, body):
+def test_other_4xx_is_not_retried_and_names_slacks_answer(slack, waits, status, body):
     slack.answer_next(Answer(status=status, body=body), Answer(status=status, body=body))
 
     with pytest.raises(SlackDeliveryError) as caught:
-        slack_utils.send_report_to_slack("hello")
+        waits.webhook(slack.url).send("hello")
 
     assert len(slack.received) == 1
     assert body in str(caught.value)
     assert str(status) in str(caught.value)
+    assert waits.waits == []
 
 
-def test_a_refused_message_stops_the_report_so_nothing_arrives_out_of_order(slack):
+def test_a_refused_message_stops_the_report_so_nothing_arrives_out_of_order(slack, waits):
     report = realistic_report(100_000)  # 3 messages
     slack.answer_next(Answer(), Answer(status=400, body="invalid_payload"))
 
     with pytest.raises(SlackDeliveryError, match="invalid_payload"):
-        slack_utils.send_report_to_slack(report)
+        waits.webhook(slack.url).send(report)
 
     assert len(slack.received) == 2
     assert len(slack.texts()) == 1 and slack.texts()[0].startswith("(1/")
@@ -164,31 +177,26 @@ def test_a_refused_message_stops_the_report_so_nothing_arrives_out_of_order(slac
 # --- timeouts and unreachable webhook -----------------------------------------------------------
 
 
-def test_timeout_then_200_is_delivered(slack, monkeypatch):
+def test_timeout_then_200_is_delivered(slack, waits):
     """A reply slower than the read timeout is retried, and the retry is delivered.
 
     Note: the timed-out POST reached the server and may well have been posted to the channel (here
     FakeSlack accepted it), so a timeout can show the message twice. Retrying is chosen over losing it.
     """
-    monkeypatch.setattr(slack_utils, "READ_TIMEOUT_SECONDS", 0.3)
     slack.answer_next(Answer(delay=1.0))
 
-    started = time.monotonic()
-    responses = slack_utils.send_report_to_slack("hello")
+    responses = waits.webhook(slack.url, read_timeout=0.3).send("hello")
 
     assert [r.status_code for r in responses] == [200]
     assert len(slack.received) == 2
     assert slack.received[-1].payload == {"text": "hello"}
-    assert time.monotonic() - started < 1.0, "the client waited for the slow reply instead of timing out"
 
 
-def test_timeout_on_every_try_raises_a_clear_error(slack, monkeypatch, retries):
-    retries(2)
-    monkeypatch.setattr(slack_utils, "READ_TIMEOUT_SECONDS", 0.3)
+def test_timeout_on_every_try_raises_a_clear_error(slack, waits):
     slack.answer_next(*[Answer(delay=1.0)] * 10)
 
     with pytest.raises(SlackDeliveryError) as caught:
-        slack_utils.send_report_to_slack("hello")
+        waits.webhook(slack.url, retries=2, read_timeout=0.3).send("hello")
 
     message = str(caught.value)
     assert "unreachable" in message
@@ -196,11 +204,9 @@ def test_timeout_on_every_try_raises_a_clear_error(slack, monkeypatch, retries):
     assert len(slack.received) == 3
 
 
-def test_connection_refused_raises_without_the_secret_path(closed_port_url, retries):
-    retries(1)
-
+def test_connection_refused_raises_without_the_secret_path(closed_port_url, waits):
     with pytest.raises(SlackDeliveryError) as caught:
-        slack_utils.send_report_to_slack("hello")
+        waits.webhook(closed_port_url, retries=1).send("hello")
 
     message = str(caught.value)
     assert "unreachable" in message
@@ -212,11 +218,10 @@ def test_connection_refused_raises_without_the_secret_path(closed_port_url, retr
 # --- a long report ------------------------------------------------------------------------------
 
 
-def test_100k_report_arrives_whole_numbered_in_order_and_paced(slack, monkeypatch):
-    monkeypatch.setattr(slack_utils, "MIN_INTERVAL_SECONDS", 1.0)
+def test_100k_report_arrives_whole_numbered_in_order_and_paced(slack, waits):
     report = realistic_report(100_000)
 
-    responses = slack_utils.send_report_to_slack(report)
+    responses = waits.webhook(slack.url, interval=1.0).send(report)
 
     texts = slack.texts()
     total = len(texts)
@@ -229,8 +234,7 @@ def test_100k_report_arrives_whole_numbered_in_order_and_paced(slack, monkeypatc
         assert text.startswith(prefix), f"message {index} starts {text[:20]!r}"
         bodies.append(text[len(prefix):])
     assert "\n".join(bodies) == escape_for_slack(report)
-    gaps = [b.at - a.at for a, b in zip(slack.received, slack.received[1:])]
-    assert min(gaps) >= 0.9, f"messages were not paced: gaps {gaps}"
+    assert waits.waits == [1.0] * (total - 1), "messages were not paced"
 
 
 # --- the webhook URL never leaks ----------------------------------------------------------------
@@ -262,22 +266,20 @@ FAILURE_MODES = {
 
 
 @pytest.mark.parametrize("mode", list(FAILURE_MODES), ids=list(FAILURE_MODES))
-def test_secret_webhook_never_leaks(mode, slack, retries, monkeypatch, caplog, request):
+def test_secret_webhook_never_leaks(mode, slack, waits, caplog, request):
     caplog.set_level(logging.DEBUG)
-    retries(1)
-    monkeypatch.setattr(slack_utils, "READ_TIMEOUT_SECONDS", 0.3)
     answers, expected = FAILURE_MODES[mode]
     slack.answer_next(*[Answer(a.status, a.body.format(url=slack.url), a.headers, a.delay) for a in answers])
-    if mode == "connection-refused":
-        request.getfixturevalue("closed_port_url")
-    url = os.environ["SLACK_DDPS"]
+    url = request.getfixturevalue("closed_port_url") if mode == "connection-refused" else slack.url
 
     with pytest.raises(SlackDeliveryError) as caught:
-        slack_utils.send_report_to_slack("hello")
+        waits.webhook(url, retries=1, read_timeout=0.3).send("hello")
 
     exc = caught.value
     assert expected.lower() in str(exc).lower()
-    assert slack_utils.REDACTED in caplog.text, "urllib3's request log was not captured"
+    assert "urllib3.connectionpool" in caplog.text, "urllib3's request log was not captured"
+    if mode not in ("timeout-every-try", "connection-refused"):  # only an answered request's path is logged
+        assert REDACTED in caplog.text
     places = {
         "str(exception)": str(exc),
         "repr(exception)": repr(exc),
@@ -343,3 +345,10 @@ def test_error_message_has_the_title_first_and_the_escaped_message(slack):
     assert text.split("\n")[0] == slack_utils.ERROR_TITLE
     assert "describe_images failed in us-east-1: &lt;AccessDenied&gt; &amp; stop" in text
     assert "<AccessDenied>" not in text
+
+
+def test_the_manuals_functions_post_to_the_webhook_in_slack_ddps(slack):
+    slack_utils.send_message_to_slack("a <b> & c")
+    slack_utils.send_report_to_slack("the report")
+
+    assert slack.texts() == ["a &lt;b&gt; &amp; c", "the report"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from slack_split import (
+from ecr_usage_report.deliver.split import (
     NUMBER_ROOM,
     SLACK_TEXT_LIMIT,
     escape_for_slack,

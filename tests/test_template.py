@@ -19,8 +19,9 @@ from devtools.simulated_account import demo_account
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
-PRODUCT_MODULES = sorted(ROOT.glob("*.py"))
-CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.client("ecr")
+PRODUCT_MODULES = sorted([*ROOT.glob("*.py"), *(ROOT / "ecr_usage_report").rglob("*.py")])
+CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.client("ecr"), clients.get(SERVICE, ...)
+SERVICE_KEYWORD = "service"  # a reader declared with service="ecr" reads through that service's clients
 PAGINATOR_METHODS = {"get_paginator", "can_paginate", "get_waiter"}  # their first argument names the operation
 FUNCTION = "ReportFunction"
 
@@ -96,19 +97,31 @@ def iam_action(service: str, operation: str) -> str:
 
 
 def module_calls(path: Path) -> tuple[set[str], set[str]]:
-    """(services the module builds clients for, method and paginator names it calls)."""
+    """(services the module builds clients for or declares a reader of, method and paginator names it calls)."""
     known_services = set(botocore.session.get_session().get_available_services())
+    tree = ast.parse(path.read_text(), filename=str(path))
+    constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                 for target in node.targets if isinstance(target, ast.Name)}
+
+    def text(node: ast.AST | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return constants.get(node.id) if isinstance(node, ast.Name) else None
+
     services, methods = set(), set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
             continue
-        name = node.func.attr
-        first = node.args[0] if node.args else None
-        literal = first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
-        if name in CLIENT_FACTORIES and literal in known_services:
-            services.add(literal)
-        elif name in PAGINATOR_METHODS and literal:
-            methods.add(literal)
+        services.update(text(keyword.value) for keyword in node.keywords
+                        if keyword.arg == SERVICE_KEYWORD and text(keyword.value) in known_services)
+        if not isinstance(node.func, ast.Attribute):
+            continue
+        name, first = node.func.attr, text(node.args[0]) if node.args else None
+        if name in CLIENT_FACTORIES and first in known_services:
+            services.add(first)
+        elif name in PAGINATOR_METHODS and first:
+            methods.add(first)
         else:
             methods.add(name)
     return services, methods
@@ -117,8 +130,9 @@ def module_calls(path: Path) -> tuple[set[str], set[str]]:
 def actions_in_code(paths: list[Path] = PRODUCT_MODULES) -> set[str]:
     """IAM actions of the AWS calls found in the modules' source.
 
-    A call is matched to the services whose clients its own module builds; a call naming an
-    operation of another service the modules use (so its service cannot be told) fails the test.
+    A call is matched to the services whose clients its own module builds (or whose reader it
+    declares); a call naming an operation of another service the modules use (so its service
+    cannot be told) fails the test.
     """
     scanned = {path.name: module_calls(path) for path in paths}
     all_services = set().union(*(services for services, _ in scanned.values()))

@@ -1,5 +1,6 @@
 """The join of functions to repositories and images (pure; no server)."""
-from usage_join import UsageIndex, functions_using, repository_of
+from ecr_usage_report.analysis.join import UsageIndex
+from ecr_usage_report.inventory.model import AliasedVersion, Function, Image, Repository, repository_of
 
 REGISTRY = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com"
 DIGEST = "sha256:" + "a" * 64
@@ -7,23 +8,22 @@ OLD_DIGEST = "sha256:" + "b" * 64
 
 
 def repo(name):
-    return {"repositoryName": name, "repositoryUri": f"{REGISTRY}/{name}"}
+    return Repository(name, f"{REGISTRY}/{name}", (), False)
 
 
 def image(name, digest, *tags):
     base = f"{REGISTRY}/{name}"
-    return {"imageDigest": digest, "imageUris": [f"{base}:{tag}" for tag in tags] + [f"{base}@{digest}"]}
+    return Image(digest, tags, 1, None, None, (*(f"{base}:{tag}" for tag in tags), f"{base}@{digest}"))
 
 
 def function(name, image_uri=None, resolved=None, aliased=()):
-    return {"FunctionName": name, "PackageType": "Image" if image_uri else "Zip", "ImageUri": image_uri,
-            "ResolvedImageUri": resolved, "LogGroupName": f"/aws/lambda/{name}",
-            "AliasedVersions": [{"Version": v, "Aliases": ["live"], "ImageUri": u, "ResolvedImageUri": r}
-                                for v, u, r in aliased]}
+    return Function(name=name, memory_size=128, last_modified=None, package_type="Image" if image_uri else "Zip",
+                    image_uri=image_uri, description="", log_group=f"/aws/lambda/{name}", resolved_image_uri=resolved,
+                    aliased_versions=tuple(AliasedVersion(v, ("live",), u, r) for v, u, r in aliased))
 
 
 def names(functions):
-    return [f["FunctionName"] for f in functions]
+    return [f.name for f in functions]
 
 
 def test_repository_of_takes_the_part_before_the_tag_or_digest():
@@ -41,7 +41,7 @@ def test_nested_and_prefix_named_repositories_are_not_confused():
     assert names(index.users_of(repo("team/app"))) == ["uses-app"]
     assert names(index.users_of(repo("team/app-2"))) == ["uses-app-2"]
     assert names(index.users_of(repo("team"))) == ["uses-team"]
-    assert index.users_of(repo("team/ap")) == []
+    assert index.users_of(repo("team/ap")) == ()
 
 
 def test_users_are_found_by_tag_digest_and_aliased_version_once_each_by_name():
@@ -65,10 +65,12 @@ def test_a_function_whose_image_was_deleted_still_uses_the_repository():
     assert names(index.users_of(repo("app"))) == ["old"]
 
 
-def test_the_index_matches_the_one_repository_join():
+def test_the_index_matches_each_functions_own_repositories():
     functions = [function(f"fn-{n}", f"{REGISTRY}/repo-{n % 7}:t{n}", f"{REGISTRY}/repo-{n % 7}@{DIGEST}")
                  for n in range(40)]
     index = UsageIndex.of(functions)
     for n in range(8):
-        assert index.users_of(repo(f"repo-{n}")) == functions_using(repo(f"repo-{n}"), functions)
-    assert len(index.users_of(repo("repo-0"))) == 6 and index.users_of(repo("repo-7")) == []
+        one = repo(f"repo-{n}")
+        assert index.users_of(one) == tuple(sorted((f for f in functions if one.uri in f.repository_uris),
+                                                   key=lambda f: f.name))
+    assert len(index.users_of(repo("repo-0"))) == 6 and index.users_of(repo("repo-7")) == ()

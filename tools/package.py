@@ -1,7 +1,8 @@
 """Build the Lambda deployment package: build/package/ (SAM's CodeUri) and dist/ecr-usage-report.zip.
 
-The package holds every product module (*.py at the repo root) at its root, plus `requests` and
-its dependencies as pure-Python wheels (so it runs on arm64 and x86_64 alike). boto3 and botocore
+The package holds the manual's modules (*.py at the repo root) and the engine package
+(ecr_usage_report/) at its root, plus `requests` and its dependencies as pure-Python wheels (so it
+runs on arm64 and x86_64 alike). boto3 and botocore
 are left out: the Lambda Python runtime provides them. The versions shipped are the ones installed
 in the Python running this script (the project's venv, the one the tests ran with).
 
@@ -25,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ZIP = ROOT / "dist" / "ecr-usage-report.zip"
 DEFAULT_BUILD_DIR = ROOT / "build" / "package"
+ENGINE = "ecr_usage_report"
 RUNTIME_PROVIDED = {"boto3", "botocore"}  # in the Lambda Python runtime; never shipped
 LAMBDA_PYTHON = "3.12"  # keep in step with Runtime in template.yaml
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
@@ -113,8 +115,9 @@ def shipped_pins(root: Path = ROOT) -> dict[str, str]:
 
 
 def product_modules(root: Path = ROOT) -> list[Path]:
-    """The Lambda's modules: every *.py at the repo root (tests, devtools, bench and tools stay out)."""
-    return sorted(root.glob("*.py"))
+    """The Lambda's modules: every *.py at the repo root and in the engine package (tests, devtools,
+    bench and tools stay out)."""
+    return sorted([*root.glob("*.py"), *(root / ENGINE).rglob("*.py")])
 
 
 def pip_install(pins: dict[str, str], target: Path) -> None:
@@ -148,7 +151,9 @@ def build_folder(folder: Path, pins: dict[str, str], root: Path = ROOT) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     for module in product_modules(root):
-        shutil.copyfile(module, folder / module.name)
+        target = folder / module.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(module, target)
     pip_install(pins, folder)
     tidy(folder)
     shipped = {path.name.split("-")[0].lower() for path in folder.iterdir()}

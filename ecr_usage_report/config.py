@@ -1,4 +1,4 @@
-"""Configuration from env vars and the invocation event, checked with clear messages.
+"""Every setting of a run, from env vars and the invocation event, checked before any AWS call.
 
 An event key beats the env var, which beats the default.
 """
@@ -7,37 +7,71 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
+from urllib.parse import urlsplit
 
-from cleanup_rules import Thresholds
+from ecr_usage_report.analysis.rules import Thresholds
+from ecr_usage_report.aws.regions import RegionError, validate_regions
 
 EMAIL_ENV = "EMAIL"
+WEBHOOK_ENV = "SLACK_DDPS"
 REGIONS_ENV = "REGIONS"
+REPORT_S3_URI_ENV = "REPORT_S3_URI"
+MAX_WORKERS_ENV = "MAX_WORKERS"
 EVENT_REGIONS = "regions"
 EVENT_DRY_RUN = "dry_run"
-REPORT_S3_URI_ENV = "REPORT_S3_URI"
-# (event key, env var, parse as, smallest allowed value)
+# threshold attribute -> (event key, env var, parse as, smallest allowed value)
 THRESHOLD_SOURCES = {
     "price_per_gb_month": ("price_per_gb_month", "ECR_PRICE_PER_GB_MONTH", float, 0.0),
     "unused_days": ("unused_days", "UNUSED_DAYS", int, 1),
     "idle_days": ("idle_days", "IDLE_DAYS", int, 1),
 }
+DEFAULT_MAX_WORKERS = 24  # AWS calls in flight at once; calls under a rate quota are paced to it
+MAX_WORKERS_LIMIT = 64
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+S3_URI_PATTERN = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?")
 TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
 
 
 class ConfigError(ValueError):
-    """An env var or event key that is missing or malformed."""
+    """An env var or event key that is missing or malformed; the message names it."""
+
+
+class SlackConfigError(ConfigError):
+    """SLACK_DDPS is missing or is not a webhook URL (the value itself is never shown)."""
 
 
 @dataclass(frozen=True)
-class RunOptions:
+class Settings:
     """What one run was asked to do."""
 
+    email: str
     regions: list[str] | None  # None: every enabled region
     dry_run: bool
+    webhook_url: str | None  # None on a dry run, which needs none
+    report_s3: tuple[str, str] | None  # (bucket, key prefix)
+    workers: int = DEFAULT_MAX_WORKERS
     thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+def load(event: Any, environ: Mapping[str, str] | None = None) -> Settings:
+    """Every setting of the run (None, {}, console test and EventBridge events all run).
+
+    Raises:
+        ConfigError: a setting is missing or malformed; nothing was asked of AWS.
+    """
+    environ = os.environ if environ is None else environ
+    if event is None:
+        event = {}
+    if not isinstance(event, dict):
+        raise ConfigError(f"The event must be a JSON object or null, got {type(event).__name__}")
+    dry_run = parse_bool(event.get(EVENT_DRY_RUN, False), f'event key "{EVENT_DRY_RUN}"')
+    thresholds = parse_thresholds(event, environ)
+    email = load_email(environ)
+    webhook = None if dry_run else webhook_url(environ)
+    regions = load_regions(event, environ)
+    return Settings(email, regions, dry_run, webhook, report_s3_uri(environ), max_workers(environ), thresholds)
 
 
 def parse_bool(value: Any, name: str) -> bool:
@@ -61,21 +95,18 @@ def parse_region_list(value: Any, name: str) -> list[str]:
     return names
 
 
-def parse_event(event: Any, environ: dict[str, str] | None = None) -> RunOptions:
-    """Options of one run from the event (None, {}, console test and EventBridge events all run)."""
-    environ = os.environ if environ is None else environ
-    if event is None:
-        event = {}
-    if not isinstance(event, dict):
-        raise ConfigError(f"The event must be a JSON object or null, got {type(event).__name__}")
-    if EVENT_REGIONS in event and event[EVENT_REGIONS] is not None:
-        regions = parse_region_list(event[EVENT_REGIONS], f'event key "{EVENT_REGIONS}"')
+def load_regions(event: dict[str, Any], environ: Mapping[str, str]) -> list[str] | None:
+    """The regions asked for (event key, else REGIONS), checked against botocore's; None: every enabled one."""
+    if event.get(EVENT_REGIONS) is not None:
+        names = parse_region_list(event[EVENT_REGIONS], f'event key "{EVENT_REGIONS}"')
     elif environ.get(REGIONS_ENV, "").strip():
-        regions = parse_region_list(environ[REGIONS_ENV], f"env var {REGIONS_ENV}")
+        names = parse_region_list(environ[REGIONS_ENV], f"env var {REGIONS_ENV}")
     else:
-        regions = None
-    dry_run = parse_bool(event.get(EVENT_DRY_RUN, False), f'event key "{EVENT_DRY_RUN}"')
-    return RunOptions(regions=regions, dry_run=dry_run, thresholds=parse_thresholds(event, environ))
+        return None
+    try:
+        return validate_regions(names)
+    except RegionError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def parse_number(value: Any, name: str, kind: type, minimum: float) -> float:
@@ -92,7 +123,7 @@ def parse_number(value: Any, name: str, kind: type, minimum: float) -> float:
     return number
 
 
-def parse_thresholds(event: dict[str, Any], environ: dict[str, str]) -> Thresholds:
+def parse_thresholds(event: dict[str, Any], environ: Mapping[str, str]) -> Thresholds:
     """Price and age limits: event key, else env var, else the default."""
     values: dict[str, Any] = {}
     for attribute, (key, env, kind, minimum) in THRESHOLD_SOURCES.items():
@@ -103,25 +134,47 @@ def parse_thresholds(event: dict[str, Any], environ: dict[str, str]) -> Threshol
     return Thresholds(**values)
 
 
-def report_s3_uri(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+def report_s3_uri(environ: Mapping[str, str]) -> tuple[str, str] | None:
     """(bucket, key prefix) from REPORT_S3_URI (s3://bucket/prefix/), or None when unset."""
-    environ = os.environ if environ is None else environ
     uri = environ.get(REPORT_S3_URI_ENV, "").strip()
     if not uri:
         return None
-    match = re.fullmatch(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?", uri)
+    match = S3_URI_PATTERN.fullmatch(uri)
     if not match:
         raise ConfigError(f"{REPORT_S3_URI_ENV} must look like s3://bucket/prefix/, got {uri!r}")
     prefix = (match.group(2) or "/").lstrip("/")
     return match.group(1), prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
 
-def load_email(environ: dict[str, str] | None = None) -> str:
+def load_email(environ: Mapping[str, str]) -> str:
     """The account's contact address from EMAIL, shown in the report header."""
-    environ = os.environ if environ is None else environ
     email = environ.get(EMAIL_ENV, "").strip()
     if not email:
         raise ConfigError(f"{EMAIL_ENV} is not set: set it to the address shown as the report's account")
     if not EMAIL_PATTERN.match(email):
         raise ConfigError(f"{EMAIL_ENV} is not an email address: {email!r}")
     return email
+
+
+def webhook_url(environ: Mapping[str, str] | None = None) -> str:
+    """The webhook URL from SLACK_DDPS, checked (the value itself is never echoed)."""
+    environ = os.environ if environ is None else environ
+    url = environ.get(WEBHOOK_ENV, "").strip()
+    if not url:
+        raise SlackConfigError(f"{WEBHOOK_ENV} is not set: set it to the Slack incoming webhook URL")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc or len(parts.path) < 2:
+        raise SlackConfigError(
+            f"{WEBHOOK_ENV} is not a webhook URL (expected https://hooks.slack.com/services/...); value not shown")
+    return url
+
+
+def max_workers(environ: Mapping[str, str]) -> int:
+    """AWS calls in flight at once, from MAX_WORKERS (1 runs one call at a time)."""
+    raw = environ.get(MAX_WORKERS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_WORKERS
+    number = int(raw) if raw.isdigit() else 0
+    if not 1 <= number <= MAX_WORKERS_LIMIT:
+        raise ConfigError(f"{MAX_WORKERS_ENV} must be a whole number from 1 to {MAX_WORKERS_LIMIT}, got {raw!r}")
+    return number

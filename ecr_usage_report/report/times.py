@@ -15,3 +15,8 @@ def format_kst(moment: datetime | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(KST).strftime(TIME_FORMAT)
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """ISO-8601 in UTC, or None."""
+    return moment.astimezone(timezone.utc).isoformat() if moment else None

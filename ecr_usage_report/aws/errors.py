@@ -1,4 +1,4 @@
-"""Turn AWS failures into short, readable messages."""
+"""AWS failures as short, readable messages."""
 from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError

@@ -1,4 +1,4 @@
-"""Split a long report into Slack-sized messages on line boundaries (pure functions)."""
+"""Split a long report into Slack-sized messages on line boundaries, escaped for Slack (pure functions)."""
 from __future__ import annotations
 
 SLACK_TEXT_LIMIT = 40_000  # Slack truncates `text` past this many characters

@@ -1,6 +1,11 @@
-"""One place that builds boto3 clients: retry mode, timeouts and a thread-safe cache."""
+"""The one place that builds boto3 clients: retry mode, timeouts, pacing, a thread-safe cache.
+
+Clients are expensive to build and hold no results, so a warm Lambda container reuses them: one
+factory per set of credentials and settings (shared_factory), kept until clear_shared_factories().
+"""
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from datetime import datetime, timezone
@@ -11,28 +16,16 @@ import botocore.session
 from botocore.config import Config
 from botocore.utils import parse_timestamp
 
-from aws_errors import AWS_ERRORS
-from rate_quotas import pace_to_quotas
+from ecr_usage_report.aws.errors import AWS_ERRORS
+from ecr_usage_report.aws.quotas import pace_to_quotas
 
-MAX_WORKERS_ENV = "MAX_WORKERS"
-DEFAULT_MAX_WORKERS = 24  # threads per pool (parallel.RegionPools, last_run_prefetch); quota-capped calls are paced
-MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially (max 20 s a wait)
+MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially, at most 20 s a wait
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
-
-
-def max_workers(value: str | None = None) -> int:
-    """Worker threads per pool: explicit value, else env MAX_WORKERS, else 24."""
-    raw = value if value is not None else os.environ.get(MAX_WORKERS_ENV)
-    if raw is None or raw == "":
-        return DEFAULT_MAX_WORKERS
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 0
-    if not 1 <= number <= 64:
-        raise ValueError(f"{MAX_WORKERS_ENV} must be a whole number from 1 to 64, got {raw!r}")
-    return number
+# What a client depends on besides the profile: a change of any of these is another account or endpoint.
+CLIENT_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+              "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
+              "AWS_SHARED_CREDENTIALS_FILE")
 
 
 def client_config(workers: int) -> Config:
@@ -48,8 +41,8 @@ def client_config(workers: int) -> Config:
 def utc_timestamp(value: Any) -> datetime:
     """An AWS timestamp as a UTC datetime: epoch numbers directly, other forms as botocore parses them.
 
-    botocore's default puts every datetime in dateutil's tzlocal(), whose offset lookups run in
-    Python: 82 us of CPU per DescribeImages image, against 26 us here. The instant is the same.
+    botocore's default puts every datetime in dateutil's tzlocal(), whose offset lookups are slow
+    in pure Python; the instant is the same.
     """
     if isinstance(value, (int, float)):
         return datetime.fromtimestamp(value, timezone.utc)
@@ -64,13 +57,8 @@ def new_session(profile_name: str | None = None) -> boto3.Session:
 
 
 def load_paginator_model(client: Any) -> None:
-    """Load the client's paginator model now, while the factory's lock is held.
-
-    botocore loads it on a client's first get_paginator; on a cold cache that scans botocore's
-    whole data directory (~400 services). Region threads that all page at once would each run
-    that scan side by side (0.8 s of a benchmark run with nothing else done); under the lock it
-    runs once, and every later client finds it cached.
-    """
+    """Load the client's paginator model now, under the factory's lock: on a cold cache botocore
+    scans its whole data directory for it, and threads that all page at once would each scan."""
     operation = next(iter(client.meta.method_to_api_mapping), None)
     if operation is not None:
         client.can_paginate(operation)
@@ -82,10 +70,10 @@ class ClientFactory:
     boto3 clients are thread-safe, sessions are not, so client creation is serialised.
     """
 
-    def __init__(self, session: boto3.Session | None = None, workers: int | None = None) -> None:
+    def __init__(self, session: boto3.Session | None = None, workers: int = 1) -> None:
         self.session = session or new_session()
-        self.workers = workers or max_workers()
-        self.config = client_config(self.workers)
+        self.workers = workers
+        self.config = client_config(workers)
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -111,3 +99,27 @@ class ClientFactory:
                 self.get(service, region)
             except AWS_ERRORS:
                 continue
+
+
+_shared: dict[str, ClientFactory] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_factory(profile: str | None, workers: int) -> ClientFactory:
+    """This container's factory for the current credentials, endpoint and width, built on first use.
+
+    Raises:
+        botocore.exceptions.ProfileNotFound: the profile is not configured.
+    """
+    settings = "\0".join([profile or "", str(workers), *(os.environ.get(name, "") for name in CLIENT_ENV)])
+    key = hashlib.sha256(settings.encode()).hexdigest()  # the key holds no secret in clear
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = ClientFactory(new_session(profile), workers)
+        return _shared[key]
+
+
+def clear_shared_factories() -> None:
+    """Forget every shared factory (tests; a new container starts with none)."""
+    with _shared_lock:
+        _shared.clear()

@@ -1,0 +1,107 @@
+"""What the team could delete and what it costs (pure functions over the inventory).
+
+Rules, as the team wrote them down:
+1. unused: no function (nor an aliased version) runs any image of the repository, and its last
+   push is older than `unused_days`;
+2. idle: every function using it last ran more than `idle_days` ago. A function whose last run
+   is unknown (no log group, no stream, lookup error) is not idle: it keeps the repository.
+A region whose functions could not all be read names no candidate: a gap is not "unused".
+Nothing is ever deleted here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ecr_usage_report.analysis.join import UsageIndex
+from ecr_usage_report.inventory.model import Function, Inventory, LastRun, LogGroupKey, Repository
+
+DEFAULT_PRICE_PER_GB_MONTH = 0.10  # USD, ECR storage in us-east-1 (docs/aws-quotas.md cites the price list)
+DEFAULT_UNUSED_DAYS = 183
+DEFAULT_IDLE_DAYS = 365
+HALF_YEAR_DAYS = 183
+YEAR_DAYS = 365
+BYTES_PER_GB = 10**9
+UNUSED, IDLE = "unused", "idle"
+FRESH, AGING, OLD = "fresh", "aging", "old"
+UNKNOWN_RUN = LastRun(None, "unknown")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Price and age limits of one run."""
+
+    price_per_gb_month: float = DEFAULT_PRICE_PER_GB_MONTH
+    unused_days: int = DEFAULT_UNUSED_DAYS
+    idle_days: int = DEFAULT_IDLE_DAYS
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A repository the rules name for deletion, and why."""
+
+    region: str
+    repository: Repository
+    reason: str  # UNUSED or IDLE
+    functions: tuple[tuple[str, LastRun], ...] = field(default=())  # for IDLE: who, and when they last ran
+
+
+def monthly_cost(size_bytes: int, price_per_gb_month: float) -> float:
+    """Estimated USD a month to store that many bytes (decimal GB)."""
+    return size_bytes / BYTES_PER_GB * price_per_gb_month
+
+
+def push_age(last_pushed: datetime | None, now: datetime) -> str | None:
+    """FRESH under six months since the last push, AGING from six months, OLD from a year; None if never pushed."""
+    if last_pushed is None:
+        return None
+    age = now - last_pushed
+    if age >= timedelta(days=YEAR_DAYS):
+        return OLD
+    return AGING if age >= timedelta(days=HALF_YEAR_DAYS) else FRESH
+
+
+def last_run_of(region: str, function: Function, last_runs: dict[LogGroupKey, LastRun]) -> LastRun:
+    """The function's last run as looked up, else unknown."""
+    return last_runs.get((region, function.log_group), UNKNOWN_RUN)
+
+
+def is_idle(last: LastRun, now: datetime, idle_days: int) -> bool:
+    """True only when the function is known to have last run more than idle_days ago."""
+    return last.at is not None and now - last.at > timedelta(days=idle_days)
+
+
+def repository_candidate(region: str, repository: Repository, users: tuple[Function, ...],
+                         last_runs: dict[LogGroupKey, LastRun], now: datetime, limits: Thresholds) -> Candidate | None:
+    """The rule a repository falls under, if any, given the functions that use it."""
+    if not users:
+        pushed = repository.last_pushed_at
+        if pushed is not None and now - pushed > timedelta(days=limits.unused_days):
+            return Candidate(region, repository, UNUSED)
+        return None
+    runs = tuple((user.name, last_run_of(region, user, last_runs)) for user in users)
+    if all(is_idle(last, now, limits.idle_days) for _, last in runs):
+        return Candidate(region, repository, IDLE, runs)
+    return None
+
+
+def usage_known(functions: tuple[Function, ...] | None) -> bool:
+    """True when the region's functions were listed and every image function's images were read."""
+    return functions is not None and all(function.usage_known for function in functions)
+
+
+def unjudged_regions(inventory: Inventory) -> tuple[str, ...]:
+    """Regions with repositories whose usage is not known, so that no candidate is named there."""
+    return tuple(sorted(region for region, data in inventory.ecr.items()
+                        if data.repositories and not usage_known(inventory.functions.get(region))))
+
+
+def deletion_candidates(inventory: Inventory, usage: dict[str, UsageIndex], now: datetime,
+                        limits: Thresholds) -> tuple[Candidate, ...]:
+    """Every repository the rules name, largest first."""
+    found = [candidate
+             for region, data in inventory.ecr.items() if usage_known(inventory.functions.get(region))
+             for repository in data.repositories
+             if (candidate := repository_candidate(region, repository, usage[region].users_of(repository),
+                                                   inventory.last_runs, now, limits))]
+    return tuple(sorted(found, key=lambda c: (-c.repository.size_bytes, c.region, c.repository.name)))

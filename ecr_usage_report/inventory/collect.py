@@ -1,0 +1,27 @@
+"""The whole inventory of a run: every reader in every region, and the log times of the functions in use."""
+from __future__ import annotations
+
+from ecr_usage_report.aws.clients import ClientFactory
+from ecr_usage_report.aws.scheduler import RegionScheduler
+from ecr_usage_report.inventory import ecr, functions, reader
+from ecr_usage_report.inventory.logs import LastRunLookups
+from ecr_usage_report.inventory.model import EcrRegion, Inventory
+
+
+def collect(clients: ClientFactory, scheduler: RegionScheduler, regions: list[str]) -> Inventory:
+    """Read ECR and Lambda in every region side by side; a joined function's log group is looked up
+    as soon as it is read and its region's repositories are listed."""
+    lookups = LastRunLookups(clients, scheduler)
+    # Lambda's reads and then their log lookups are the run's slowest chain: its clients come first.
+    clients.build(functions.READER.service, regions)
+    pending_functions = reader.start(functions.READER, clients, scheduler, regions, on_read=lookups.function_read)
+    pending_ecr = reader.start(ecr.READER, clients, scheduler, regions, on_listed=lookups.repositories_listed)
+    function_regions, function_errors = reader.finish(pending_functions)
+    repositories, ecr_errors = reader.finish(pending_ecr)
+    return Inventory(
+        regions=tuple(regions),
+        ecr={region: EcrRegion(listed) for region, listed in repositories.items()},
+        functions=function_regions,
+        last_runs=lookups.results(),
+        errors=tuple(sorted(ecr_errors + function_errors)),
+    )

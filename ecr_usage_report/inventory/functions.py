@@ -1,0 +1,96 @@
+"""Lambda reader: a region's functions, then the image each image function (and each aliased
+published version) runs. A Zip function needs no call beyond the listing."""
+from __future__ import annotations
+
+from typing import Any
+
+from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
+from ecr_usage_report.inventory.model import AliasedVersion, Function, ReadError
+from ecr_usage_report.inventory.reader import RegionReader
+
+LABEL = "Lambda"
+IMAGE = "Image"
+LATEST = "$LATEST"
+VANISHED = "ResourceNotFoundException"
+Listed = tuple[dict[str, Any], bool]  # ($LATEST configuration, whether the function has a published version)
+
+
+def log_group_name(configuration: dict[str, Any]) -> str:
+    """The function's log group: LoggingConfig.LogGroup, else Lambda's default."""
+    custom = (configuration.get("LoggingConfig") or {}).get("LogGroup")
+    return custom or f"/aws/lambda/{configuration['FunctionName']}"
+
+
+def function_of(configuration: dict[str, Any], code: dict[str, Any] | None = None,
+                aliased: tuple[AliasedVersion, ...] | None = ()) -> Function:
+    """A ListFunctions entry, with GetFunction's Code for an image function (None: it could not be read)."""
+    code = code or {}
+    return Function(
+        name=configuration["FunctionName"],
+        memory_size=configuration.get("MemorySize"),
+        last_modified=configuration.get("LastModified"),
+        package_type=configuration.get("PackageType", "Zip"),
+        image_uri=code.get("ImageUri"),
+        description=configuration.get("Description", ""),
+        log_group=log_group_name(configuration),
+        resolved_image_uri=code.get("ResolvedImageUri"),
+        aliased_versions=aliased if configuration.get("PackageType") == IMAGE else (),
+    )
+
+
+def list_functions(client: Any) -> list[Listed]:
+    """Every function's $LATEST configuration (every ListFunctions page), each with whether it has a
+    published version: only those can have an alias on another image, so only those need ListAliases,
+    which shares Lambda's control-plane quota with this listing."""
+    pages = client.get_paginator("list_functions").paginate(FunctionVersion="ALL")
+    latest, published = [], set()
+    for page in pages:
+        for configuration in page.get("Functions", []):
+            if configuration.get("Version", LATEST) == LATEST:
+                latest.append(configuration)
+            else:
+                published.add(configuration["FunctionName"])
+    return [(configuration, configuration["FunctionName"] in published) for configuration in latest]
+
+
+def aliased_versions(client: Any, name: str) -> tuple[AliasedVersion, ...]:
+    """Published versions that aliases point to, with the image each runs (raises AWS errors)."""
+    pages = client.get_paginator("list_aliases").paginate(FunctionName=name)
+    by_version: dict[str, list[str]] = {}
+    for alias in (alias for page in pages for alias in page.get("Aliases", [])):
+        if alias["FunctionVersion"] != LATEST:
+            by_version.setdefault(alias["FunctionVersion"], []).append(alias["Name"])
+    versions = []
+    for version, aliases in sorted(by_version.items()):
+        code = client.get_function(FunctionName=name, Qualifier=version).get("Code", {})
+        versions.append(AliasedVersion(version, tuple(sorted(aliases)), code.get("ImageUri"),
+                                       code.get("ResolvedImageUri")))
+    return tuple(versions)
+
+
+def read_function(client: Any, region: str, listed: Listed) -> tuple[Function | None, list[ReadError]]:
+    """One function; None when it was deleted after it was listed. A failed read keeps the function,
+    its unknown parts None, with the error."""
+    configuration, has_published_version = listed
+    if configuration.get("PackageType") != IMAGE:
+        return function_of(configuration), []
+    name = configuration["FunctionName"]
+    try:
+        code = client.get_function(FunctionName=name).get("Code", {})
+    except AWS_ERRORS as exc:
+        if error_code(exc) == VANISHED:
+            return None, []
+        return function_of(configuration, {}), [ReadError(region, LABEL, name, error_message(exc))]
+    if not has_published_version:
+        return function_of(configuration, code), []
+    try:
+        aliased = aliased_versions(client, name)
+    except AWS_ERRORS as exc:
+        if error_code(exc) == VANISHED:
+            return function_of(configuration, code), []
+        return function_of(configuration, code, None), [ReadError(region, LABEL, f"{name} aliases", error_message(exc))]
+    return function_of(configuration, code, aliased), []
+
+
+READER: RegionReader[Listed, Function] = RegionReader(
+    service="lambda", label=LABEL, list_items=list_functions, read_item=read_function)

@@ -1,0 +1,80 @@
+"""How every reader reads every region: one task lists the region, then one task reads each item it
+listed, all in the (service, region) lane of the run's scheduler. No task waits on another."""
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, TypeVar
+
+from ecr_usage_report.aws.clients import ClientFactory
+from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
+from ecr_usage_report.aws.scheduler import RegionScheduler
+from ecr_usage_report.inventory.model import ReadError
+
+Item = TypeVar("Item")
+Value = TypeVar("Value")
+ItemRead = tuple[Any, list[ReadError]]  # (the value, or None when there is none; the errors met)
+Listing = ReadError | list[Future[ItemRead]]
+
+
+@dataclass(frozen=True)
+class RegionReader(Generic[Item, Value]):
+    """A kind of resource read region by region: its client's service, its listing, its item read."""
+
+    service: str  # the boto3 client's service name, and the scheduler lane's
+    label: str  # how the report names it: "ECR", "Lambda"
+    list_items: Callable[[Any], list[Item]]  # (client) -> every item of the region, every page
+    read_item: Callable[[Any, str, Item], tuple[Value | None, list[ReadError]]]  # (client, region, item)
+
+
+def start(reader: RegionReader, clients: ClientFactory, scheduler: RegionScheduler, regions: list[str],
+          on_listed: Callable[[str, list[Any]], None] | None = None,
+          on_read: Callable[[str, Any], None] | None = None) -> dict[str, Future[Listing]]:
+    """Queue every region's listing; `on_listed(region, items)` and `on_read(region, value)` are told as they come."""
+    return {region: scheduler.submit(reader.service, region, list_region, reader, clients, scheduler, region,
+                                     on_listed, on_read)
+            for region in regions}
+
+
+def list_region(reader: RegionReader, clients: ClientFactory, scheduler: RegionScheduler, region: str,
+                on_listed: Callable[[str, list[Any]], None] | None,
+                on_read: Callable[[str, Any], None] | None) -> Listing:
+    """List one region and queue a read of each item; the region's error when it cannot be listed."""
+    try:
+        client = clients.get(reader.service, region)
+        items = reader.list_items(client)
+    except AWS_ERRORS as exc:  # including an endpoint that cannot be resolved
+        return ReadError(region, reader.label, "", error_message(exc))
+    if on_listed is not None:
+        on_listed(region, items)
+    return [scheduler.submit(reader.service, region, read_one, reader, client, region, item, on_read)
+            for item in items]
+
+
+def read_one(reader: RegionReader, client: Any, region: str, item: Any,
+             on_read: Callable[[str, Any], None] | None) -> ItemRead:
+    value, errors = reader.read_item(client, region, item)
+    if value is not None and on_read is not None:
+        on_read(region, value)
+    return value, errors
+
+
+def finish(pending: dict[str, Future[Listing]]) -> tuple[dict[str, tuple[Any, ...]], list[ReadError]]:
+    """Every listed region's values in listing order, and every error; a region that could not be listed is left out."""
+    values: dict[str, tuple[Any, ...]] = {}
+    errors: list[ReadError] = []
+    for region, listing in pending.items():
+        outcome = listing.result()
+        if isinstance(outcome, ReadError):
+            errors.append(outcome)
+            continue
+        reads = [future.result() for future in outcome]
+        values[region] = tuple(value for value, _ in reads if value is not None)
+        errors += [error for _, item_errors in reads for error in item_errors]
+    return values, errors
+
+
+def read_regions(reader: RegionReader, clients: ClientFactory, scheduler: RegionScheduler,
+                 regions: list[str]) -> tuple[dict[str, tuple[Any, ...]], list[ReadError]]:
+    """One reader over the regions, alone: start, then finish."""
+    return finish(start(reader, clients, scheduler, regions))

@@ -1,0 +1,1 @@
+"""The report: its text and its exports, pure functions of the inventory and the findings."""

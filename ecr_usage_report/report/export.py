@@ -1,0 +1,116 @@
+"""The inventory and the deletion candidates as JSON (schema_version 1) and CSV (pure functions).
+
+Times are ISO-8601 in UTC. The schema is documented in docs/export-schema.md.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from ecr_usage_report.analysis.findings import Findings
+from ecr_usage_report.analysis.join import UsageIndex
+from ecr_usage_report.analysis.rules import Candidate, Thresholds, last_run_of, monthly_cost
+from ecr_usage_report.inventory.model import Function, Image, Inventory, LastRun, LogGroupKey, Repository
+from ecr_usage_report.report.text import last_run_text
+from ecr_usage_report.report.times import iso_utc
+
+SCHEMA_VERSION = 1
+CSV_COLUMNS = ["region", "repository", "tags", "digest", "size_bytes", "pushed_at", "last_pulled_at", "used_by"]
+
+
+def image_record(image: Image, usage: UsageIndex) -> dict[str, Any]:
+    return {
+        "digest": image.digest, "tags": list(image.tags), "size_bytes": image.size_bytes,
+        "pushed_at": iso_utc(image.pushed_at), "last_pulled_at": iso_utc(image.last_pulled_at),
+        "used_by": usage.image_users(image),
+    }
+
+
+def function_use(region: str, function: Function, last_runs: dict[LogGroupKey, LastRun]) -> dict[str, Any]:
+    last = last_run_of(region, function, last_runs)
+    return {"function": function.name, "last_execution_at": iso_utc(last.at), "last_execution": last_run_text(last)}
+
+
+def repository_record(region: str, repo: Repository, usage: UsageIndex,
+                      last_runs: dict[LogGroupKey, LastRun]) -> dict[str, Any]:
+    return {
+        "region": region, "name": repo.name, "uri": repo.uri,
+        "size_bytes": repo.size_bytes, "image_count": len(repo.images),
+        "untagged_image_count": len(repo.untagged),
+        "untagged_size_bytes": sum(image.size_bytes for image in repo.untagged),
+        "last_pushed_at": iso_utc(repo.last_pushed_at), "last_pulled_at": iso_utc(repo.last_pulled_at),
+        "lifecycle_policy": repo.lifecycle_policy,
+        "used_by": [function_use(region, user, last_runs) for user in usage.users_of(repo)],
+        "images": [image_record(image, usage) for image in repo.images],
+    }
+
+
+def aliased_record(function: Function) -> list[dict[str, Any]] | None:
+    if function.aliased_versions is None:
+        return None
+    return [{"Version": v.version, "Aliases": list(v.aliases), "ImageUri": v.image_uri,
+             "ResolvedImageUri": v.resolved_image_uri} for v in function.aliased_versions]
+
+
+def function_record(region: str, function: Function) -> dict[str, Any]:
+    return {
+        "region": region, "name": function.name, "package_type": function.package_type,
+        "image_uri": function.image_uri, "resolved_image_uri": function.resolved_image_uri,
+        "log_group": function.log_group, "memory_size": function.memory_size,
+        "last_modified": function.last_modified, "aliased_versions": aliased_record(function),
+    }
+
+
+def candidate_record(candidate: Candidate, limits: Thresholds) -> dict[str, Any]:
+    size = candidate.repository.size_bytes
+    return {
+        "region": candidate.region, "repository": candidate.repository.name, "reason": candidate.reason,
+        "size_bytes": size, "monthly_cost_usd": round(monthly_cost(size, limits.price_per_gb_month), 4),
+        "functions": [{"function": name, "last_execution_at": iso_utc(last.at)} for name, last in candidate.functions],
+    }
+
+
+def export_document(inventory: Inventory, findings: Findings, email: str) -> dict[str, Any]:
+    """The whole inventory and the candidates, in the documented schema."""
+    limits = findings.thresholds
+    repositories = [repository_record(region, repo, findings.usage[region], inventory.last_runs)
+                    for region, data in sorted(inventory.ecr.items()) for repo in data.repositories]
+    total = sum(record["size_bytes"] for record in repositories)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": iso_utc(findings.now),
+        "account": email,
+        "settings": {"price_per_gb_month": limits.price_per_gb_month, "unused_days": limits.unused_days,
+                     "idle_days": limits.idle_days},
+        "regions_scanned": list(inventory.regions),
+        "summary": {"repositories": len(repositories), "images": sum(r["image_count"] for r in repositories),
+                    "total_size_bytes": total,
+                    "estimated_monthly_cost_usd": round(monthly_cost(total, limits.price_per_gb_month), 4)},
+        "repositories": repositories,
+        "functions": [function_record(region, function)
+                      for region, listed in sorted(inventory.functions.items()) for function in listed],
+        "deletion_candidates": [candidate_record(candidate, limits) for candidate in findings.candidates],
+        "errors": [{"where": error.where, "message": error.message} for error in inventory.errors],
+    }
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """The document as indented UTF-8 JSON text."""
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def to_csv(document: dict[str, Any]) -> str:
+    """One row per image; tags and users are separated by spaces."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for repo in document["repositories"]:
+        for image in repo["images"]:
+            writer.writerow({
+                "region": repo["region"], "repository": repo["name"], "tags": " ".join(image["tags"]),
+                "digest": image["digest"], "size_bytes": image["size_bytes"], "pushed_at": image["pushed_at"] or "",
+                "last_pulled_at": image["last_pulled_at"] or "", "used_by": " ".join(image["used_by"]),
+            })
+    return buffer.getvalue()

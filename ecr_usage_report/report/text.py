@@ -1,0 +1,189 @@
+"""The report's text, line by line as the manual writes it (pure: no AWS, no HTTP)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterable
+
+from ecr_usage_report.analysis.findings import Findings
+from ecr_usage_report.analysis.join import UsageIndex
+from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds, last_run_of,
+                                             monthly_cost, push_age)
+from ecr_usage_report.inventory.model import (EcrRegion, Function, Inventory, LastRun, LogGroupKey, ReadError,
+                                              Repository)
+from ecr_usage_report.report.times import format_kst
+
+IN_USE = ":large_green_circle:"
+NOT_IN_USE = ":red_circle:"
+AGE_MARKERS = {FRESH: ":large_green_circle:", AGING: ":large_orange_circle:", OLD: ":red_circle:", None: "-"}
+TITLE = "[ECR repository 사용 현황]"
+BYTES_PER_GB = 10**9
+
+
+def gb(size_bytes: float) -> str:
+    """Decimal gigabytes with three decimals."""
+    return f"{size_bytes / BYTES_PER_GB:.3f}"
+
+
+def usd(amount: float) -> str:
+    """Dollars with cents."""
+    return f"${amount:,.2f}"
+
+
+def last_run_text(last: LastRun) -> str:
+    """The time in Korea time, else why it is not known."""
+    return format_kst(last.at) if last.at is not None else last.note
+
+
+def header_lines(email: str, now: datetime) -> list[str]:
+    """The report's opening lines and legend."""
+    return [
+        TITLE,
+        f"Account: {email}",
+        format_kst(now),
+        f"해당 이미지와 연결된 람다 함수가 있는 경우 : {IN_USE}",
+        f"해당 이미지와 연결된 람다 함수가 없는 경우 : {NOT_IN_USE}",
+        f"push age (마지막 푸시로부터) : 6개월 미만 {AGE_MARKERS[FRESH]} / 6개월 이상 {AGE_MARKERS[AGING]}"
+        f" / 1년 이상 {AGE_MARKERS[OLD]}",
+    ]
+
+
+def lifecycle_text(has_policy: bool | None) -> str:
+    """yes, no, or unknown when it could not be read."""
+    return {True: "yes", False: "no"}.get(has_policy, "unknown")
+
+
+def repository_line(repository: Repository, in_use: bool, now: datetime) -> str:
+    """One repository: the manual's fields, then age, image counts, last pull and lifecycle policy."""
+    marker = IN_USE if in_use else f"None {NOT_IN_USE}"
+    untagged = repository.untagged
+    return (
+        f"repository name : {repository.name} / repository size : {gb(repository.size_bytes)} GB"
+        f" / last pushed date : {format_kst(repository.last_pushed_at)} / current using lambda : {marker}"
+        f" / push age : {AGE_MARKERS[push_age(repository.last_pushed_at, now)]}"
+        f" / images : {len(repository.images)} (untagged {len(untagged)},"
+        f" {gb(sum(image.size_bytes for image in untagged))} GB)"
+        f" / last pulled : {format_kst(repository.last_pulled_at)}"
+        f" / lifecycle policy : {lifecycle_text(repository.lifecycle_policy)}"
+    )
+
+
+def function_line(function_name: str, last_execution: str) -> str:
+    """One function under its repository."""
+    return f"\t- function name : {function_name} / last execution time : {last_execution}"
+
+
+def repository_block(region: str, repository: Repository, users: tuple[Function, ...],
+                     last_runs: dict[LogGroupKey, LastRun], now: datetime) -> str:
+    """A repository's line, then one line per function using it."""
+    lines = [repository_line(repository, bool(users), now)]
+    lines += [function_line(user.name, last_run_text(last_run_of(region, user, last_runs))) for user in users]
+    return "\n".join(lines)
+
+
+def region_title(region: str, size_bytes: int) -> str:
+    """The line that opens a region's section."""
+    return f"====== REGION {region} Total Size : {gb(size_bytes)} GB ======"
+
+
+def repository_sort_key(repository: Repository) -> tuple[int, datetime]:
+    """Largest first, then most recently pushed first (used with reverse=True)."""
+    return (repository.size_bytes, repository.last_pushed_at or datetime.min.replace(tzinfo=timezone.utc))
+
+
+def region_section(region: str, data: EcrRegion, usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
+                   now: datetime) -> str:
+    """A region's title, then its repositories by size, then by last push."""
+    repositories = sorted(data.repositories, key=repository_sort_key, reverse=True)
+    blocks = [repository_block(region, repo, usage.users_of(repo), last_runs, now) for repo in repositories]
+    return "\n".join([region_title(region, data.size_bytes), *blocks])
+
+
+def empty_regions_line(regions: list[str]) -> list[str]:
+    """Regions scanned that hold no repository, named in one line."""
+    if not regions:
+        return []
+    return [f"Regions scanned with no ECR repository ({len(regions)}): {', '.join(sorted(regions))}"]
+
+
+def regions_text(ecr: dict[str, EcrRegion], usage: dict[str, UsageIndex], last_runs: dict[LogGroupKey, LastRun],
+                 now: datetime) -> str:
+    """Every region with repositories, largest first, then the regions that hold none."""
+    regions = sorted(ecr, key=lambda name: (-ecr[name].size_bytes, name))
+    sections = [region_section(region, ecr[region], usage[region], last_runs, now)
+                for region in regions if ecr[region].repositories]
+    empty = [region for region in regions if not ecr[region].repositories]
+    return join_blocks(sections + ["\n".join(empty_regions_line(empty))])
+
+
+def errors_section(errors: Iterable[ReadError]) -> list[str]:
+    """A closing section naming each region or resource that could not be read."""
+    errors = list(errors)
+    if not errors:
+        return []
+    lines = [f"====== ERRORS: {len(errors)} could not be read; the report above is without them ======"]
+    lines += [f"- {error.where} : {error.message}" for error in errors]
+    return lines
+
+
+def join_blocks(blocks: Iterable[str]) -> str:
+    """Sections separated by one blank line."""
+    return "\n\n".join(block for block in blocks if block)
+
+
+def summary_lines(inventory: Inventory, limits: Thresholds) -> list[str]:
+    """Totals, estimated cost and the five largest repositories."""
+    repositories = [(region, repo) for region, data in inventory.ecr.items() for repo in data.repositories]
+    total = sum(repo.size_bytes for _, repo in repositories)
+    images = sum(len(repo.images) for _, repo in repositories)
+    price = limits.price_per_gb_month
+    filled = sum(1 for data in inventory.ecr.values() if data.repositories)
+    lines = [
+        "====== SUMMARY ======",
+        f"regions : {filled} with repositories of {len(inventory.regions)} scanned"
+        f" / repositories : {len(repositories)} / images : {images} / total size : {gb(total)} GB"
+        f" / estimated storage cost : {usd(monthly_cost(total, price))} per month (at {usd(price)} per GB-month)",
+        "Sizes add up each image's layers, so layers shared between images count more than once:"
+        " the size and the cost are upper bounds.",
+    ]
+    largest = sorted(repositories, key=lambda pair: -pair[1].size_bytes)[:5]
+    lines += [f"{rank}. {region} {repo.name} : {gb(repo.size_bytes)} GB"
+              f" ({usd(monthly_cost(repo.size_bytes, price))} per month)"
+              for rank, (region, repo) in enumerate(largest, start=1)]
+    return lines
+
+
+def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds) -> str:
+    """One deletion candidate with its reason and what it would free."""
+    repo = candidate.repository
+    head = (f"- {candidate.region} {repo.name} : {gb(repo.size_bytes)} GB,"
+            f" {usd(monthly_cost(repo.size_bytes, limits.price_per_gb_month))} per month : ")
+    if candidate.reason == IDLE:
+        runs = ", ".join(f"{name} (last run {last_run_text(last)})" for name, last in candidate.functions)
+        return head + f"every function using it last ran over {limits.idle_days} days ago: {runs}"
+    days = (now - repo.last_pushed_at).days
+    return head + f"no function uses it and its last push was {days} days ago (over {limits.unused_days})"
+
+
+def candidates_lines(findings: Findings) -> list[str]:
+    """The deletion candidates section; nothing is ever deleted by the report."""
+    limits, candidates = findings.thresholds, findings.candidates
+    total = sum(c.repository.size_bytes for c in candidates)
+    lines = [f"====== DELETION CANDIDATES : {len(candidates)} repositories, {gb(total)} GB,"
+             f" {usd(monthly_cost(total, limits.price_per_gb_month))} per month ======"]
+    lines += [candidate_line(candidate, findings.now, limits) for candidate in candidates]
+    if findings.unjudged_regions:
+        lines.append("Not judged, as their Lambda functions could not all be read: "
+                     + ", ".join(findings.unjudged_regions))
+    lines.append("This report deletes nothing; check each candidate before you delete it.")
+    return lines
+
+
+def render(inventory: Inventory, findings: Findings, email: str) -> str:
+    """The whole report: header, summary, regions, deletion candidates, what could not be read."""
+    return join_blocks([
+        "\n".join(header_lines(email, findings.now)),
+        "\n".join(summary_lines(inventory, findings.thresholds)),
+        regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now),
+        "\n".join(candidates_lines(findings)),
+        "\n".join(errors_section(inventory.errors)),
+    ])
