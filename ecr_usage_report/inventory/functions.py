@@ -92,5 +92,10 @@ def read_function(client: Any, region: str, listed: Listed) -> tuple[Function | 
     return function_of(configuration, code, aliased), []
 
 
+def is_image(listed: Listed) -> bool:
+    """Only an image function's read makes calls: ListFunctions told all of a Zip function."""
+    return listed[0].get("PackageType") == IMAGE
+
+
 READER: RegionReader[Listed, Function] = RegionReader(
-    service="lambda", label=LABEL, list_items=list_functions, read_item=read_function)
+    service="lambda", label=LABEL, list_items=list_functions, read_item=read_function, needs_call=is_image)

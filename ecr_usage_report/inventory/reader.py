@@ -25,6 +25,7 @@ class RegionReader(Generic[Item, Value]):
     label: str  # how the report names it: "ECR", "Lambda"
     list_items: Callable[[Any], list[Item]]  # (client) -> every item of the region, every page
     read_item: Callable[[Any, str, Item], tuple[Value | None, list[ReadError]]]  # (client, region, item)
+    needs_call: Callable[[Item], bool] = lambda item: True  # False: the listing told all, it is read at once
 
 
 def start(reader: RegionReader, clients: ClientFactory, scheduler: RegionScheduler, regions: list[str],
@@ -48,7 +49,15 @@ def list_region(reader: RegionReader, clients: ClientFactory, scheduler: RegionS
     if on_listed is not None:
         on_listed(region, items)
     return [scheduler.submit(reader.service, region, read_one, reader, client, region, item, on_read)
+            if reader.needs_call(item) else done(read_one(reader, client, region, item, on_read))
             for item in items]
+
+
+def done(read: ItemRead) -> Future[ItemRead]:
+    """A read made without a call, as a future that already holds it."""
+    future: Future[ItemRead] = Future()
+    future.set_result(read)
+    return future
 
 
 def read_one(reader: RegionReader, client: Any, region: str, item: Any,
