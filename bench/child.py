@@ -5,7 +5,7 @@ goes to /dev/null; stdout gets {"handler_s", "total_s", "peak_rss_mb", "ru_maxrs
 
 peak_rss_mb is VmHWM, the peak of this process image. ru_maxrss is shown too but not trusted:
 Linux carries the parent's peak over fork and exec, so under the benchmark (whose moto server
-holds ~300 MB) it reports the harness, not the handler.
+holds hundreds of MB) it reports the harness, not the handler.
 """
 import time
 

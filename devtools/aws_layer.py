@@ -728,7 +728,7 @@ class AwsLayer:
 
 
 def cache_moto_module_list() -> None:
-    """moto lists its own package folder on every request (a quarter of its CPU here); list it once."""
+    """moto lists its own package folder on every request, a large share of its CPU; list it once."""
     if not getattr(moto_backends.list_of_moto_modules, "cached", False):
         modules = tuple(moto_backends.list_of_moto_modules())
         cached = lambda: modules  # noqa: E731
@@ -744,7 +744,7 @@ def warm_moto_service_models(services: Iterable[str] = SIMULATED_SERVICES) -> No
 
     moto 5.2.5 caches its OperationModel under the same key as botocore's, so two threads that
     first touch a service together can get botocore's model and answer 500
-    (`'OperationModel' object has no attribute 'http_trait'`). Seen once while seeding.
+    (`'OperationModel' object has no attribute 'http_trait'`).
     """
     for service in services:
         model = get_service_model(service)
