@@ -26,7 +26,7 @@ THRESHOLD_SOURCES = {
     "unused_days": ("unused_days", "UNUSED_DAYS", int, 1),
     "idle_days": ("idle_days", "IDLE_DAYS", int, 1),
 }
-DEFAULT_MAX_WORKERS = 24  # AWS calls in flight at once; calls under a rate quota are paced to it
+DEFAULT_MAX_WORKERS = 48  # AWS calls in flight at once, a paced call waiting for its token among them
 MAX_WORKERS_LIMIT = 64
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 S3_URI_PATTERN = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?")

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -27,6 +29,7 @@ def test_max_workers_flag_sets_the_shipped_runs_and_never_the_sequential_one() -
     assert [run.max_workers for run in plan(size)] == [None, 1, None, None]  # None: the product's default
 
 
+@pytest.mark.slow
 def test_tiny_benchmark_is_complete_and_makes_the_expected_calls(tmp_path: Path) -> None:
     results = tmp_path / "bench.json"
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--tiny", "--json", str(results)],

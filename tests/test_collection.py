@@ -193,6 +193,7 @@ def test_a_function_whose_get_function_fails_is_kept_and_the_error_named(aws, se
     assert errors == [(f"{SEOUL}/img", "AccessDeniedException: User is not authorized")]
 
 
+@pytest.mark.slow
 def test_throttled_calls_are_retried_until_complete(aws, seed):
     region = RegionSpec(SEOUL, repositories={f"r{i}": [ImageSpec([f"t{j}"], 1, 1) for j in range(3)] for i in range(12)})
     region.functions = [FunctionSpec(f"f{i}", (f"r{i}", "t0")) for i in range(12)]
@@ -207,6 +208,7 @@ def test_throttled_calls_are_retried_until_complete(aws, seed):
     assert sum(aws.layer.throttled.values()) > 0  # the retries really happened
 
 
+@pytest.mark.slow
 def test_throttled_past_every_retry_is_an_error_not_a_gap(aws, seed, monkeypatch):
     monkeypatch.setattr(aws_clients, "MAX_ATTEMPTS", 2)
     seed([RegionSpec(SEOUL, repositories={"aa": []}), RegionSpec(OREGON, repositories={"bb": []})])

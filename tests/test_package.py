@@ -14,6 +14,7 @@ import pytest
 
 from devtools.simulated_account import demo_account
 
+pytestmark = pytest.mark.slow  # every test here builds or unzips the package
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT_MODULES = sorted(path.name for path in ROOT.glob("*.py"))
 ENGINE_MODULES = sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "ecr_usage_report").rglob("*.py"))

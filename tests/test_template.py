@@ -154,6 +154,7 @@ def differences(wanted: set[str], granted: set[str]) -> str:
             f"permitted but never called: {sorted(granted - wanted)}")
 
 
+@pytest.mark.slow
 def test_cfn_lint_passes():
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     assert cfn_lint.exists(), "cfn-lint is not installed: pip install -r requirements-dev.txt"
