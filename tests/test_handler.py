@@ -292,3 +292,16 @@ def test_max_workers_caps_the_calls_in_flight(demo, aws, monkeypatch):
         aws.layer.latency = 0.0
     assert summary["errors"] == []
     assert 1 < aws.layer.peak_in_flight <= 3, aws.layer.peak_in_flight
+
+
+def test_errors_are_listed_by_region_then_resource_whatever_finished_first(demo, slack, aws):
+    aws.layer.fail(region=SEOUL, operation="GetLifecyclePolicy", message="no lifecycle read")
+    aws.layer.fail(region=OREGON, operation="ListFunctions", message="no functions read")
+    aws.layer.fail(region=VIRGINIA, operation="DescribeRepositories", message="no repositories read")
+    result = lambda_handler({}, None)
+    assert result["errors"] == [
+        f"ECR {SEOUL}/{name}: GetLifecyclePolicy AccessDeniedException: no lifecycle read"
+        for name in ("ddps/image-resize", "ddps/ml-inference", "legacy/crawler", "sandbox/empty")
+    ] + [f"ECR {VIRGINIA}: AccessDeniedException: no repositories read",
+         f"Lambda {OREGON}: AccessDeniedException: no functions read"]
+    assert report_of(slack).endswith("- Lambda us-west-2 : AccessDeniedException: no functions read")

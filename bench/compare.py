@@ -1,0 +1,78 @@
+"""Compare code trees (or settings) on one seeded account: shipped runs, interleaved, medians.
+
+    python bench/compare.py OTHER_TREE [--scale 2] [--repeat 5] [--env NAME=VALUE ...]
+
+Seeds the benchmark's account (bench/run.py's, times `--scale`) once, then runs the handler of
+this tree and of OTHER_TREE (a checkout of another commit, e.g. `git worktree add /tmp/old e6bf7ac`)
+in turn, at 40 ms a call with AWS's quotas simulated, so a slow hour of a shared machine slows
+both alike. `--env` sets env vars for this tree's runs only (e.g. MAX_WORKERS=32). Prints each
+run and the medians of handler wall time, handler CPU, moto's CPU and peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import run as bench  # noqa: E402
+
+from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer  # noqa: E402
+
+LATENCY_S = 0.04
+
+
+def once(server: LayeredMotoServer, tree: Path, env: dict[str, str], latency: float) -> dict[str, float]:
+    """One dry run of a tree's handler in a fresh process; what it and the server measured."""
+    server.layer.latency = latency
+    server.layer.reset_counts()
+    cpu = time.process_time()
+    done = subprocess.run([sys.executable, str(tree / "bench" / "child.py")], env={**bench.child_env(server, None), **env},
+                          capture_output=True, text=True, timeout=600, check=True)
+    server.layer.latency = 0.0
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    if measured["summary"]["errors"]:
+        raise SystemExit(f"{tree}: the inventory has errors: {measured['summary']['errors'][:1]}")
+    return {"wall_s": measured["handler_s"], "cpu_s": measured["cpu_s"],
+            "server_cpu_s": round(time.process_time() - cpu, 2), "rss_mb": measured["peak_rss_mb"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python bench/compare.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("other", type=Path, help="the other tree's root (holds bench/child.py)")
+    parser.add_argument("--scale", type=int, default=1, help="repositories, images and functions times this")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each tree (default 5)")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for this tree's runs")
+    args = parser.parse_args(argv)
+    trees = {"this": (ROOT, dict(item.split("=", 1) for item in args.env)), "other": (args.other.resolve(), {})}
+    size = bench.Size(4, 300 * args.scale, 6000 * args.scale, 400 * args.scale, LATENCY_S * 1000, 0.0)
+    server = LayeredMotoServer()
+    server.start()
+    try:
+        regions = bench.enabled_regions(server)
+        specs = bench.synthetic_account(size, [name for name in bench.DATA_REGIONS if name in regions][:4])
+        print(f"seeded in {bench.seed(server, specs):.1f} s", flush=True)
+        server.layer.cache_reads, server.layer.rate_quotas = True, AWS_RATE_QUOTAS
+        once(server, ROOT, {}, 0.0)  # moto builds each region's backends on first use
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+        for _ in range(args.repeat):
+            for name, (tree, env) in trees.items():
+                runs[name].append(once(server, tree, env, LATENCY_S))
+                print(name, runs[name][-1], flush=True)
+    finally:
+        server.stop()
+    for name, measured in runs.items():
+        medians = {key: round(statistics.median(run[key] for run in measured), 2) for key in measured[0]}
+        print(f"{name} ({trees[name][0]}): medians {medians}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
