@@ -81,7 +81,7 @@ class FakeSlack:
                     payload = json.loads(raw)
                 except ValueError:
                     payload = {"_raw": raw.decode("utf-8", "replace")}
-                status, body = (answer.status, answer.body) if self.path == WEBHOOK_PATH else (404, "no_service")
+                status, body = (answer.status, answer.body) if self.path.split("?")[0] == WEBHOOK_PATH else (404, "no_service")
                 if status == 200 and not payload.get("text"):
                     status, body = 400, "no_text"
                 with fake._lock:

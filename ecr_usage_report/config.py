@@ -4,6 +4,8 @@ An event key beats the env var, which beats the default.
 """
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -20,12 +22,19 @@ REPORT_S3_URI_ENV = "REPORT_S3_URI"
 MAX_WORKERS_ENV = "MAX_WORKERS"
 EVENT_REGIONS = "regions"
 EVENT_DRY_RUN = "dry_run"
-# threshold attribute -> (event key, env var, parse as, smallest allowed value)
+# threshold attribute -> (event key, env var, parse as, smallest and largest allowed value);
+# the bounds keep every date and cost computed from them valid
 THRESHOLD_SOURCES = {
-    "price_per_gb_month": ("price_per_gb_month", "ECR_PRICE_PER_GB_MONTH", float, 0.0),
-    "unused_days": ("unused_days", "UNUSED_DAYS", int, 1),
-    "idle_days": ("idle_days", "IDLE_DAYS", int, 1),
+    "price_per_gb_month": ("price_per_gb_month", "ECR_PRICE_PER_GB_MONTH", float, 0.0, 1000.0),
+    "unused_days": ("unused_days", "UNUSED_DAYS", int, 0, 36_500),
+    "idle_days": ("idle_days", "IDLE_DAYS", int, 0, 36_500),
 }
+EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, *(key for key, *_ in THRESHOLD_SOURCES.values())})
+# Keys of the events that run the report without asking anything: an EventBridge schedule's, and
+# the Lambda console's default test event's.
+IGNORED_EVENT_KEYS = frozenset({"version", "id", "detail-type", "source", "account", "time", "region",
+                                "resources", "detail", "key1", "key2", "key3"})
+SHOWN_CHARS = 80  # a bad value is echoed cut to this, so one error stays one line
 DEFAULT_MAX_WORKERS = 48  # AWS calls in flight at once, a paced call waiting for its token among them
 MAX_WORKERS_LIMIT = 64
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -55,6 +64,12 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
 
 
+def shown(value: Any) -> str:
+    """A given value as an error message echoes it: its repr, cut to SHOWN_CHARS."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 3] + "..."
+
+
 def load(event: Any, environ: Mapping[str, str] | None = None) -> Settings:
     """Every setting of the run (None, {}, console test and EventBridge events all run).
 
@@ -66,6 +81,9 @@ def load(event: Any, environ: Mapping[str, str] | None = None) -> Settings:
         event = {}
     if not isinstance(event, dict):
         raise ConfigError(f"The event must be a JSON object or null, got {type(event).__name__}")
+    unknown = sorted(str(key) for key in event if key not in EVENT_KEYS | IGNORED_EVENT_KEYS)
+    if unknown:
+        raise ConfigError(f"Unknown event key {shown(unknown[0])}: the known keys are {', '.join(sorted(EVENT_KEYS))}")
     dry_run = parse_bool(event.get(EVENT_DRY_RUN, False), f'event key "{EVENT_DRY_RUN}"')
     thresholds = parse_thresholds(event, environ)
     email = load_email(environ)
@@ -74,13 +92,21 @@ def load(event: Any, environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(email, regions, dry_run, webhook, report_s3_uri(environ), max_workers(environ), thresholds)
 
 
+def dry_run_asked(event: Any) -> bool:
+    """Whether the event asks for a dry run, as far as it can be read (a failed run posts nothing then)."""
+    try:
+        return isinstance(event, dict) and parse_bool(event.get(EVENT_DRY_RUN, False), EVENT_DRY_RUN)
+    except ConfigError:
+        return False
+
+
 def parse_bool(value: Any, name: str) -> bool:
     """A strict boolean: true/false (or 1/0, yes/no as text); anything else is an error."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
         return value.strip().lower() in TRUE_WORDS
-    raise ConfigError(f"{name} must be true or false, got {value!r}")
+    raise ConfigError(f"{name} must be true or false, got {shown(value)}")
 
 
 def parse_region_list(value: Any, name: str) -> list[str]:
@@ -88,7 +114,7 @@ def parse_region_list(value: Any, name: str) -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f'{name} must be a list of region names, e.g. ["ap-northeast-2"], got {value!r}')
+        raise ConfigError(f'{name} must be a list of region names, e.g. ["ap-northeast-2"], got {shown(value)}')
     names = [item.strip() for item in value if item.strip()]
     if not names:
         raise ConfigError(f"{name} names no region")
@@ -109,28 +135,28 @@ def load_regions(event: dict[str, Any], environ: Mapping[str, str]) -> list[str]
         raise ConfigError(str(exc)) from None
 
 
-def parse_number(value: Any, name: str, kind: type, minimum: float) -> float:
-    """A number of the given kind, at least `minimum`; text is accepted and parsed."""
+def parse_number(value: Any, name: str, kind: type, minimum: float, maximum: float) -> float:
+    """A finite number of the given kind from `minimum` to `maximum`; text is accepted and parsed."""
+    noun = "a whole number" if kind is int else "a number"
     if isinstance(value, bool) or (kind is int and isinstance(value, float)):
-        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+        raise ConfigError(f"{name} must be {noun}, got {shown(value)}")
     try:
         number = kind(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        noun = "a whole number" if kind is int else "a number"
-        raise ConfigError(f"{name} must be {noun}, got {value!r}") from None
-    if number < minimum or number != number:  # the second test rejects NaN
-        raise ConfigError(f"{name} must be at least {minimum}, got {value!r}")
-    return number
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"{name} must be {noun}, got {shown(value)}") from None
+    if not (math.isfinite(number) and minimum <= number <= maximum):
+        raise ConfigError(f"{name} must be {noun} from {minimum:g} to {maximum:g}, got {shown(value)}")
+    return number + 0  # -0.0 becomes 0.0
 
 
 def parse_thresholds(event: dict[str, Any], environ: Mapping[str, str]) -> Thresholds:
     """Price and age limits: event key, else env var, else the default."""
     values: dict[str, Any] = {}
-    for attribute, (key, env, kind, minimum) in THRESHOLD_SOURCES.items():
+    for attribute, (key, env, kind, minimum, maximum) in THRESHOLD_SOURCES.items():
         if event.get(key) is not None:
-            values[attribute] = parse_number(event[key], f'event key "{key}"', kind, minimum)
+            values[attribute] = parse_number(event[key], f'event key "{key}"', kind, minimum, maximum)
         elif environ.get(env, "").strip():
-            values[attribute] = parse_number(environ[env], f"env var {env}", kind, minimum)
+            values[attribute] = parse_number(environ[env], f"env var {env}", kind, minimum, maximum)
     return Thresholds(**values)
 
 
@@ -141,7 +167,7 @@ def report_s3_uri(environ: Mapping[str, str]) -> tuple[str, str] | None:
         return None
     match = S3_URI_PATTERN.fullmatch(uri)
     if not match:
-        raise ConfigError(f"{REPORT_S3_URI_ENV} must look like s3://bucket/prefix/, got {uri!r}")
+        raise ConfigError(f"{REPORT_S3_URI_ENV} must look like s3://bucket/prefix/, got {shown(uri)}")
     prefix = (match.group(2) or "/").lstrip("/")
     return match.group(1), prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
@@ -152,20 +178,37 @@ def load_email(environ: Mapping[str, str]) -> str:
     if not email:
         raise ConfigError(f"{EMAIL_ENV} is not set: set it to the address shown as the report's account")
     if not EMAIL_PATTERN.match(email):
-        raise ConfigError(f"{EMAIL_ENV} is not an email address: {email!r}")
+        raise ConfigError(f"{EMAIL_ENV} is not an email address: {shown(email)}")
     return email
 
 
+def is_loopback(host: str) -> bool:
+    """localhost, or an address of the loopback range (127.0.0.0/8, ::1)."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def webhook_url(environ: Mapping[str, str] | None = None) -> str:
-    """The webhook URL from SLACK_DDPS, checked (the value itself is never echoed)."""
+    """The webhook URL from SLACK_DDPS, checked: https:// (http:// to a loopback host only), a host,
+    a path; the value itself is never echoed, as its path and query are the secret."""
     environ = os.environ if environ is None else environ
     url = environ.get(WEBHOOK_ENV, "").strip()
     if not url:
         raise SlackConfigError(f"{WEBHOOK_ENV} is not set: set it to the Slack incoming webhook URL")
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc or len(parts.path) < 2:
-        raise SlackConfigError(
-            f"{WEBHOOK_ENV} is not a webhook URL (expected https://hooks.slack.com/services/...); value not shown")
+    not_a_webhook = SlackConfigError(
+        f"{WEBHOOK_ENV} is not a webhook URL (expected https://hooks.slack.com/services/...); value not shown")
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # .port raises on a port that is not a number
+    except ValueError:
+        raise not_a_webhook from None
+    if parts.scheme not in ("https", "http") or not host or len(parts.path) < 2:
+        raise not_a_webhook
+    if parts.scheme == "http" and not is_loopback(host):
+        raise SlackConfigError(f"{WEBHOOK_ENV} must start with https:// (http:// would send the URL in clear text);"
+                               " value not shown")
     return url
 
 
@@ -176,5 +219,5 @@ def max_workers(environ: Mapping[str, str]) -> int:
         return DEFAULT_MAX_WORKERS
     number = int(raw) if raw.isdigit() else 0
     if not 1 <= number <= MAX_WORKERS_LIMIT:
-        raise ConfigError(f"{MAX_WORKERS_ENV} must be a whole number from 1 to {MAX_WORKERS_LIMIT}, got {raw!r}")
+        raise ConfigError(f"{MAX_WORKERS_ENV} must be a whole number from 1 to {MAX_WORKERS_LIMIT}, got {shown(raw)}")
     return number

@@ -3,26 +3,33 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 import boto3
+from botocore.exceptions import ProfileNotFound
 
 from ecr_usage_report import config
 from ecr_usage_report.analysis.findings import Findings, analyse
 from ecr_usage_report.aws.clients import ClientFactory, shared_factory
+from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
 from ecr_usage_report.aws.regions import enabled_regions
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.deliver.s3 import save_export
 from ecr_usage_report.deliver.slack import Webhook
 from ecr_usage_report.inventory.collect import collect
-from ecr_usage_report.inventory.model import Inventory
+from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report.export import export_document
-from ecr_usage_report.report.text import render
+from ecr_usage_report.report.text import errors_section, render
 
 logger = logging.getLogger("ecr_usage_report")
 logger.setLevel(logging.INFO)
+# Seconds kept at the end of an invocation: for logging the report and posting one notice after
+# the report could not be sent, and for that notice's own last try.
+NOTICE_RESERVE_S = 15.0
+LAST_NOTICE_RESERVE_S = 1.0
 
 
 class ReportError(RuntimeError):
@@ -40,52 +47,72 @@ class RunResult:
     report: str
 
 
-def run(event: Any, session: boto3.Session | None = None) -> RunResult:
-    """One whole run; a failure is logged, posted to Slack when it can be, and raised as ReportError.
+def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[], float] | None = None) -> RunResult:
+    """One whole run; a failure is logged, posted to Slack (never on a dry run) and raised as ReportError.
 
     `session` (a named profile's, say) gets clients of its own; without one, the container's
-    shared clients are used, as warm invocations reuse them.
+    shared clients are used, as warm invocations reuse them. `time_left()` is the seconds the
+    invocation has left: Slack's retries stop in time to log the report and post one notice.
     """
+    notices = Notices(None if config.dry_run_asked(event) else webhook_if_valid(), time_left)
     try:
         settings = config.load(event)
-    except config.ConfigError as exc:
-        raise notify_failure("reading its configuration", exc, webhook_if_valid()) from exc
+        clients = ClientFactory(session, settings.workers) if session else shared_factory(None, settings.workers)
+        if clients.session.get_credentials() is None:
+            raise config.ConfigError("No AWS credentials found: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID and"
+                                     " AWS_SECRET_ACCESS_KEY env vars, or run with a role")
+    except (config.ConfigError, ProfileNotFound) as exc:
+        raise notices.failure("reading its configuration", exc) from exc
     stage = "collecting the ECR and Lambda inventory"
     try:
-        clients = ClientFactory(session, settings.workers) if session else shared_factory(None, settings.workers)
-        regions = settings.regions or enabled_regions(clients)
         with region_scheduler(settings.workers) as scheduler:
-            inventory = collect(clients, scheduler, regions)
+            inventory = collect(clients, scheduler, settings.regions or enabled_regions(clients))
+        if not inventory.ecr and not inventory.functions:
+            raise NothingRead(inventory.errors)
         stage = "judging what to delete"
         findings = analyse(inventory, settings.thresholds, datetime.now(timezone.utc))
+        run_errors = save(clients, settings, inventory, findings)
         stage = "formatting the report"
-        report = render(inventory, findings, settings.email)
-        if settings.report_s3:
-            stage = "saving the JSON export to S3"
-            document = export_document(inventory, findings, settings.email)
-            logger.info("JSON export saved to %s", save_export(clients, settings.report_s3, document))
+        report = render(inventory, findings, settings.email, run_errors)
     except Exception as exc:
-        raise notify_failure(stage, exc, settings.webhook_url or webhook_if_valid()) from exc
+        raise notices.failure(stage, exc) from exc
     sent = 0
     if not settings.dry_run:
         try:
-            sent = len(Webhook(settings.webhook_url).send(report))
+            sent = len(notices.webhook(settings.webhook_url, NOTICE_RESERVE_S).send(report))
         except Exception as exc:
             logger.error("The report could not be delivered; here it is in full:\n%s", report)
-            raise notify_failure("sending the report to Slack", exc, settings.webhook_url) from exc
-    return RunResult(summary(inventory, findings, sent, settings.dry_run), settings, inventory, findings, report)
+            raise notices.failure("sending the report to Slack", exc) from exc
+    return RunResult(summary(inventory, findings, sent, settings.dry_run, run_errors), settings, inventory,
+                     findings, report)
+
+
+def save(clients: ClientFactory, settings: config.Settings, inventory: Inventory,
+         findings: Findings) -> tuple[ReadError, ...]:
+    """Write the JSON export when asked; a failure is the run's own error, and the report still goes out."""
+    if not settings.report_s3:
+        return ()
+    try:
+        uri = save_export(clients, settings.report_s3, export_document(inventory, findings, settings.email))
+    except AWS_ERRORS as exc:
+        bucket, prefix = settings.report_s3
+        return (ReadError("", "S3 export", f"s3://{bucket}/{prefix}", error_message(exc)),)
+    logger.info("JSON export saved to %s", uri)
+    return ()
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
     """The Lambda handler: run, print the report on a dry run, log and return the summary."""
-    result = run(event)
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    result = run(event, time_left=(lambda: remaining() / 1000) if callable(remaining) else None)
     if result.settings.dry_run:
         print(result.report)
     logger.info("ECR usage report done: %s", json.dumps(result.summary, ensure_ascii=False))
     return result.summary
 
 
-def summary(inventory: Inventory, findings: Findings, messages_sent: int, dry_run: bool) -> dict[str, Any]:
+def summary(inventory: Inventory, findings: Findings, messages_sent: int, dry_run: bool,
+            run_errors: tuple[ReadError, ...] = ()) -> dict[str, Any]:
     """A small JSON-serialisable result of the run."""
     repositories = [repo for data in inventory.ecr.values() for repo in data.repositories]
     return {
@@ -96,25 +123,47 @@ def summary(inventory: Inventory, findings: Findings, messages_sent: int, dry_ru
         "deletion_candidates": len(findings.candidates),
         "messages_sent": messages_sent,
         "dry_run": dry_run,
-        "errors": [f"{error.where}: {error.message}" for error in inventory.errors],
+        "errors": [f"{error.where}: {error.message}" for error in (*inventory.errors, *run_errors)],
     }
 
 
 def webhook_if_valid() -> str | None:
-    """SLACK_DDPS when it holds a webhook URL, to post a failure that came before the settings were read."""
+    """SLACK_DDPS when it holds a webhook URL, to post failures to, even one of reading the settings."""
     try:
         return config.webhook_url()
     except config.ConfigError:
         return None
 
 
-def notify_failure(stage: str, exc: BaseException, webhook_url: str | None) -> ReportError:
-    """Log a failure, post it to Slack when there is a webhook, and return the error to raise."""
-    text = f"ECR usage report failed while {stage}: {type(exc).__name__}: {exc}"
-    logger.error(text)
-    if webhook_url:
-        try:
-            Webhook(webhook_url).send_error(text)
-        except Exception as slack_exc:  # the webhook itself may be what failed
-            logger.error("The failure could not be posted to Slack either: %s", slack_exc)
-    return ReportError(text)
+class NothingRead(RuntimeError):
+    """Every region failed: a report of nothing is no report."""
+
+    def __init__(self, errors: tuple[ReadError, ...]) -> None:
+        first = f"; the first: {errors[0].where}: {errors[0].message}" if errors else ""
+        super().__init__(f"nothing could be read in any region ({len(errors)} errors{first})")
+        self.errors = errors
+
+
+class Notices:
+    """Failure notices of one run, posted to the webhook (none on a dry run), in the time left."""
+
+    def __init__(self, webhook_url: str | None, time_left: Callable[[], float] | None) -> None:
+        self.webhook_url, self.time_left = webhook_url, time_left
+
+    def webhook(self, url: str, reserve_s: float) -> Webhook:
+        """A webhook whose retries stop `reserve_s` before the invocation's time runs out."""
+        deadline = None if self.time_left is None else time.monotonic() + self.time_left() - reserve_s
+        return Webhook(url, deadline=deadline)
+
+    def failure(self, stage: str, exc: BaseException) -> ReportError:
+        """Log a failure, post it when there is a webhook, and return the error to raise."""
+        text = f"ECR usage report failed while {stage}: {type(exc).__name__}: {exc}"
+        logger.error(text)
+        if isinstance(exc, NothingRead):
+            logger.error("What could not be read:\n%s", "\n".join(errors_section(exc.errors)))
+        if self.webhook_url:
+            try:
+                self.webhook(self.webhook_url, LAST_NOTICE_RESERVE_S).send_error(text)
+            except Exception as slack_exc:  # the webhook itself may be what failed
+                logger.error("The failure could not be posted to Slack either: %s", slack_exc)
+        return ReportError(text)

@@ -192,16 +192,17 @@ def test_timeout_then_200_is_delivered(slack, waits):
     assert slack.received[-1].payload == {"text": "hello"}
 
 
-def test_timeout_on_every_try_raises_a_clear_error(slack, waits):
+def test_a_webhook_that_never_answers_gets_the_message_at_most_twice(slack, waits):
+    # Each timed-out POST may have reached the channel: one re-send is worth a duplicate, four are not.
     slack.answer_next(*[Answer(delay=1.0)] * 10)
 
     with pytest.raises(SlackDeliveryError) as caught:
-        waits.webhook(slack.url, retries=2, read_timeout=0.3).send("hello")
+        waits.webhook(slack.url, retries=4, read_timeout=0.3).send("hello")
 
     message = str(caught.value)
-    assert "unreachable" in message
+    assert "did not answer in time" in message
     assert re.search(r"timed out", message, re.IGNORECASE), message
-    assert len(slack.received) == 3
+    assert len(slack.received) == 2
 
 
 def test_connection_refused_raises_without_the_secret_path(closed_port_url, waits):

@@ -35,7 +35,9 @@ def validate_regions(names: Iterable[str]) -> list[str]:
         raise RegionError("No region given: name at least one, e.g. ap-northeast-2")
     unknown = [name for name in wanted if name not in known_regions()]
     if unknown:
-        raise RegionError(f"Unknown region(s): {', '.join(unknown)}. Use names like ap-northeast-2 or us-east-1.")
+        shown = ", ".join(name if len(name) <= 40 else name[:37] + "..." for name in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise RegionError(f"Unknown region(s): {shown}{more}. Use names like ap-northeast-2 or us-east-1.")
     return list(dict.fromkeys(wanted))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.scheduler import RegionScheduler
 from ecr_usage_report.inventory import ecr, functions, reader
-from ecr_usage_report.inventory.logs import LastRunLookups
+from ecr_usage_report.inventory.logs import LastRunLookups, lookup_errors
 from ecr_usage_report.inventory.model import EcrRegion, Inventory
 
 
@@ -18,10 +18,11 @@ def collect(clients: ClientFactory, scheduler: RegionScheduler, regions: list[st
     pending_ecr = reader.start(ecr.READER, clients, scheduler, regions, on_listed=lookups.repositories_listed)
     function_regions, function_errors = reader.finish(pending_functions)
     repositories, ecr_errors = reader.finish(pending_ecr)
+    last_runs = lookups.results()
     return Inventory(
         regions=tuple(regions),
         ecr={region: EcrRegion(listed) for region, listed in repositories.items()},
         functions=function_regions,
-        last_runs=lookups.results(),
-        errors=tuple(sorted(ecr_errors + function_errors)),
+        last_runs=last_runs,
+        errors=tuple(sorted(ecr_errors + function_errors + lookup_errors(last_runs))),
     )

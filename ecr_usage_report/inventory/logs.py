@@ -14,9 +14,10 @@ from typing import Any, Iterable
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
 from ecr_usage_report.aws.scheduler import RegionScheduler
-from ecr_usage_report.inventory.model import Function, LastRun, LogGroupKey
+from ecr_usage_report.inventory.model import Function, LastRun, LogGroupKey, ReadError
 
 SERVICE = "logs"
+LABEL = "CloudWatch Logs"
 NO_LOG_GROUP = "No Log Group"
 NO_LOG_STREAM = "No Log Stream"
 
@@ -27,11 +28,18 @@ def last_run(client: Any, log_group_name: str) -> LastRun:
         answer = client.describe_log_streams(
             logGroupName=log_group_name, orderBy="LastEventTime", descending=True, limit=1)
     except AWS_ERRORS as exc:
-        return LastRun(None, NO_LOG_GROUP if error_code(exc) == "ResourceNotFoundException" else error_message(exc))
+        if error_code(exc) == "ResourceNotFoundException":
+            return LastRun(None, NO_LOG_GROUP)
+        return LastRun(None, error_message(exc), failed=True)
     streams = answer.get("logStreams", [])
     if not streams or "lastEventTimestamp" not in streams[0]:
         return LastRun(None, NO_LOG_STREAM)
     return LastRun(datetime.fromtimestamp(streams[0]["lastEventTimestamp"] / 1000, tz=timezone.utc))
+
+
+def lookup_errors(last_runs: dict[LogGroupKey, LastRun]) -> list[ReadError]:
+    """The lookups that failed, as errors of the inventory."""
+    return [ReadError(region, LABEL, group, last.note) for (region, group), last in last_runs.items() if last.failed]
 
 
 class LastRunLookups:

@@ -119,14 +119,15 @@ class LastRun:
 
     at: datetime | None
     note: str = ""  # when `at` is None: No Log Group, No Log Stream, or the error
+    failed: bool = False  # the lookup itself failed (the note is the error)
 
 
 @dataclass(frozen=True, order=True)
 class ReadError:
-    """Something that could not be read; errors sort by region, then service, then resource."""
+    """Something that could not be read (or written); errors sort by region, then service, then resource."""
 
-    region: str
-    service: str  # as the report names it: "ECR", "Lambda"
+    region: str  # "" for what belongs to no region (the S3 export)
+    service: str  # as the report names it: "ECR", "Lambda", "CloudWatch Logs"
     resource: str  # "" for the region's listing itself
     message: str
 
@@ -137,7 +138,7 @@ class ReadError:
     @property
     def scope(self) -> str:
         """The region, or region/resource."""
-        return f"{self.region}/{self.resource}" if self.resource else self.region
+        return "/".join(part for part in (self.region, self.resource) if part)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ecr_usage_report.report.times import format_kst
 IN_USE = ":large_green_circle:"
 NOT_IN_USE = ":red_circle:"
 AGE_MARKERS = {FRESH: ":large_green_circle:", AGING: ":large_orange_circle:", OLD: ":red_circle:", None: "-"}
+UNKNOWN_USE = "unknown"
 TITLE = "[ECR repository 사용 현황]"
 BYTES_PER_GB = 10**9
 
@@ -52,9 +53,10 @@ def lifecycle_text(has_policy: bool | None) -> str:
     return {True: "yes", False: "no"}.get(has_policy, "unknown")
 
 
-def repository_line(repository: Repository, in_use: bool, now: datetime) -> str:
-    """One repository: the manual's fields, then age, image counts, last pull and lifecycle policy."""
-    marker = IN_USE if in_use else f"None {NOT_IN_USE}"
+def repository_line(repository: Repository, in_use: bool | None, now: datetime) -> str:
+    """One repository: the manual's fields, then age, image counts, last pull and lifecycle policy.
+    `in_use` None: no function is known to use it, but its region's functions were not all read."""
+    marker = {True: IN_USE, False: f"None {NOT_IN_USE}", None: UNKNOWN_USE}[in_use]
     untagged = repository.untagged
     return (
         f"repository name : {repository.name} / repository size : {gb(repository.size_bytes)} GB"
@@ -73,9 +75,9 @@ def function_line(function_name: str, last_execution: str) -> str:
 
 
 def repository_block(region: str, repository: Repository, users: tuple[Function, ...],
-                     last_runs: dict[LogGroupKey, LastRun], now: datetime) -> str:
+                     last_runs: dict[LogGroupKey, LastRun], now: datetime, usage_known: bool = True) -> str:
     """A repository's line, then one line per function using it."""
-    lines = [repository_line(repository, bool(users), now)]
+    lines = [repository_line(repository, True if users else (False if usage_known else None), now)]
     lines += [function_line(user.name, last_run_text(last_run_of(region, user, last_runs))) for user in users]
     return "\n".join(lines)
 
@@ -91,10 +93,10 @@ def repository_sort_key(repository: Repository) -> tuple[int, datetime]:
 
 
 def region_section(region: str, data: EcrRegion, usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
-                   now: datetime) -> str:
+                   now: datetime, usage_known: bool = True) -> str:
     """A region's title, then its repositories by size, then by last push."""
     repositories = sorted(data.repositories, key=repository_sort_key, reverse=True)
-    blocks = [repository_block(region, repo, usage.users_of(repo), last_runs, now) for repo in repositories]
+    blocks = [repository_block(region, repo, usage.users_of(repo), last_runs, now, usage_known) for repo in repositories]
     return "\n".join([region_title(region, data.size_bytes), *blocks])
 
 
@@ -106,10 +108,10 @@ def empty_regions_line(regions: list[str]) -> list[str]:
 
 
 def regions_text(ecr: dict[str, EcrRegion], usage: dict[str, UsageIndex], last_runs: dict[LogGroupKey, LastRun],
-                 now: datetime) -> str:
+                 now: datetime, unjudged: tuple[str, ...] = ()) -> str:
     """Every region with repositories, largest first, then the regions that hold none."""
     regions = sorted(ecr, key=lambda name: (-ecr[name].size_bytes, name))
-    sections = [region_section(region, ecr[region], usage[region], last_runs, now)
+    sections = [region_section(region, ecr[region], usage[region], last_runs, now, region not in unjudged)
                 for region in regions if ecr[region].repositories]
     empty = [region for region in regions if not ecr[region].repositories]
     return join_blocks(sections + ["\n".join(empty_regions_line(empty))])
@@ -178,12 +180,13 @@ def candidates_lines(findings: Findings) -> list[str]:
     return lines
 
 
-def render(inventory: Inventory, findings: Findings, email: str) -> str:
-    """The whole report: header, summary, regions, deletion candidates, what could not be read."""
+def render(inventory: Inventory, findings: Findings, email: str, run_errors: tuple[ReadError, ...] = ()) -> str:
+    """The whole report: header, summary, regions, deletion candidates, what could not be read
+    (the inventory's errors, then the run's own, such as a failed export)."""
     return join_blocks([
         "\n".join(header_lines(email, findings.now)),
         "\n".join(summary_lines(inventory, findings.thresholds)),
-        regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now),
+        regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now, findings.unjudged_regions),
         "\n".join(candidates_lines(findings)),
-        "\n".join(errors_section(inventory.errors)),
+        "\n".join(errors_section([*inventory.errors, *run_errors])),
     ])

@@ -1,0 +1,65 @@
+"""Secrets kept out of every log line and message, whatever logs them and however it encodes them.
+
+A webhook URL's path and query are its secret. Once registered, they are replaced by a
+placeholder in every log record this process makes (our own, urllib3's, botocore's, at every
+level) and in any text passed through scrub(): exception texts, Slack's answers.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+PLACEHOLDER = "<SLACK_DDPS webhook>"
+MIN_SECRET_CHARS = 4  # shorter fragments (a lone "/") would scrub ordinary text
+
+_lock = threading.Lock()
+_fragments: tuple[str, ...] = ()
+
+
+def spellings(text: str) -> set[str]:
+    """A fragment as logs may show it: as given, percent-decoded, and percent-encoded."""
+    return {text, unquote(text), quote(text, safe="/"), quote(unquote(text), safe="/?=&"), quote(text, safe="")}
+
+
+def register_url(url: str) -> None:
+    """Treat the URL, its path and its query as secrets from now on."""
+    parts = urlsplit(url)
+    secret = parts.path + (f"?{parts.query}" if parts.query else "")
+    found = set()
+    for fragment in (url, secret, parts.path, parts.query):
+        if len(fragment) >= MIN_SECRET_CHARS:
+            found |= spellings(fragment)
+    global _fragments
+    with _lock:
+        # Longest first, so a whole URL is replaced before its path is.
+        _fragments = tuple(sorted(set(_fragments) | found, key=len, reverse=True))
+
+
+def scrub(text: str) -> str:
+    """Text with every registered secret replaced by the placeholder."""
+    for fragment in _fragments:
+        if fragment in text:
+            text = text.replace(fragment, PLACEHOLDER)
+    return text
+
+
+_make_record = logging.getLogRecordFactory()
+
+
+def scrubbed_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    """The log record factory: a record whose message holds a secret gets the scrubbed message."""
+    record = _make_record(*args, **kwargs)
+    if _fragments:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call is logging's to report, as it would be without us
+            return record
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+    return record
+
+
+logging.setLogRecordFactory(scrubbed_record)

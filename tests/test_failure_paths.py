@@ -1,0 +1,235 @@
+"""Never wrong, never lost, never leaked: bad settings, failing AWS calls and failing deliveries,
+end to end over real HTTP (the simulated AWS and the local webhook)."""
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import quote
+
+import pytest
+
+from devtools.fake_slack import Answer
+from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec, demo_account
+from ecr_usage_report.cli import main, render
+from ecr_usage_report.deliver import slack as slack_delivery
+from ecr_usage_report.run import ReportError, run
+from lambda_function import lambda_handler
+from slack_utils import ERROR_TITLE
+
+SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
+DEMO_REGIONS = f"{SEOUL},{VIRGINIA},{OREGON}"
+
+
+@pytest.fixture
+def demo(seed, monkeypatch):
+    monkeypatch.setenv("REGIONS", DEMO_REGIONS)
+    return seed(demo_account())
+
+
+class LambdaContext:
+    """The part of Lambda's context object the handler reads."""
+
+    def __init__(self, seconds_left: float) -> None:
+        self.seconds_left = seconds_left
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.seconds_left * 1000)
+
+
+def notices(slack) -> list[str]:
+    return [text for text in slack.texts() if text.startswith(ERROR_TITLE)]
+
+
+def reports(slack) -> list[str]:
+    return [text for text in slack.texts() if "[ECR repository 사용 현황]\nAccount:" in text]
+
+
+# --- every setting is checked before the first AWS call -------------------------------------------
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("MAX_WORKERS", "0", "MAX_WORKERS must be a whole number from 1 to 64, got '0'"),
+    ("MAX_WORKERS", "1000", "MAX_WORKERS must be a whole number from 1 to 64, got '1000'"),
+    ("MAX_WORKERS", "abc", "MAX_WORKERS must be a whole number from 1 to 64, got 'abc'"),
+    ("IDLE_DAYS", "99999999999", "env var IDLE_DAYS must be a whole number from 0 to 36500"),
+    ("UNUSED_DAYS", "1000000000", "env var UNUSED_DAYS must be a whole number from 0 to 36500"),
+    ("ECR_PRICE_PER_GB_MONTH", "inf", "env var ECR_PRICE_PER_GB_MONTH must be a number from 0 to 1000"),
+    ("ECR_PRICE_PER_GB_MONTH", "nan", "env var ECR_PRICE_PER_GB_MONTH must be a number from 0 to 1000"),
+    ("ECR_PRICE_PER_GB_MONTH", "-0.01", "env var ECR_PRICE_PER_GB_MONTH must be a number from 0 to 1000"),
+], ids=["workers-0", "workers-1000", "workers-word", "idle-huge", "unused-huge", "price-inf", "price-nan",
+        "price-negative"])
+def test_a_bad_setting_is_one_line_naming_it_before_any_aws_call(aws, slack, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ReportError) as raised:
+        lambda_handler({}, None)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+    assert aws.layer.calls == {}
+    [posted] = notices(slack)
+    assert "reading its configuration" in posted
+
+
+def test_the_command_line_prints_a_bad_setting_as_one_line(aws, capsys, monkeypatch):
+    monkeypatch.setenv("MAX_WORKERS", "abc")
+    assert main(["--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "MAX_WORKERS" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("url", ["https://[hooks.slack.com/services/T0/B0/secret",
+                                 "https://hooks.slack.com:abc/services/T0/B0/secret",
+                                 "http://hooks.slack.com/services/T0/B0/secret"],
+                         ids=["unsplittable", "port-not-a-number", "plain-http"])
+def test_a_webhook_url_that_would_fail_later_is_refused_first_without_its_value(aws, monkeypatch, url):
+    monkeypatch.setenv("SLACK_DDPS", url)
+    with pytest.raises(ReportError, match="SLACK_DDPS") as raised:
+        lambda_handler({}, None)
+    assert "secret" not in str(raised.value) and aws.layer.calls == {}
+
+
+def test_zero_days_names_every_unused_repository_whatever_its_age(seed, monkeypatch):
+    monkeypatch.setenv("UNUSED_DAYS", "0")
+    seed([RegionSpec(SEOUL, repositories={"pushed-yesterday": [ImageSpec(["v1"], 10**9, 1)]})])
+    result = run({"dry_run": True, "regions": [SEOUL]})
+    assert [c.repository.name for c in result.findings.candidates] == ["pushed-yesterday"]
+
+
+def test_a_price_of_minus_zero_shows_as_zero_and_the_export_is_strict_json(seed, monkeypatch):
+    monkeypatch.setenv("ECR_PRICE_PER_GB_MONTH", "-0.0")
+    seed([RegionSpec(SEOUL, repositories={"app": [ImageSpec(["v1"], 10**9, 400)]})])
+    result = run({"dry_run": True, "regions": [SEOUL]})
+    assert "$-0.00" not in result.report and "(at $0.00 per GB-month)" in result.report
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    json.loads(render(result, "json"), parse_constant=refuse)
+
+
+def test_a_huge_event_value_is_cut_in_the_one_message_it_makes(aws, slack):
+    with pytest.raises(ReportError) as raised:
+        lambda_handler({"regions": "x" * 100_000}, None)
+    assert len(str(raised.value)) < 300
+    assert len(slack.received) == 1
+
+
+def test_an_unknown_event_key_is_an_error_naming_it_and_the_known_ones(aws, slack):
+    with pytest.raises(ReportError) as raised:
+        lambda_handler({"dry-run": True}, None)
+    assert 'Unknown event key \'dry-run\': the known keys are dry_run, idle_days' in str(raised.value)
+    assert aws.layer.calls == {} and reports(slack) == []
+
+
+def test_no_credentials_at_all_is_an_error_before_any_call(aws, slack, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(ReportError, match="No AWS credentials found"):
+        lambda_handler({}, None)
+    assert aws.layer.calls == {} and len(notices(slack)) == 1
+
+
+# --- a dry run never posts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event, breaks", [
+    ({"dry_run": True, "regions": ["us-east-9"]}, "a bad region"),
+    ({"dry_run": True}, "DescribeRegions denied"),
+    ({"dry_run": True}, "EMAIL unset"),
+], ids=["bad-region", "regions-denied", "email-unset"])
+def test_a_dry_run_that_fails_posts_nothing(aws, slack, monkeypatch, event, breaks):
+    if breaks == "DescribeRegions denied":
+        aws.layer.fail(operation="DescribeRegions", code="UnauthorizedOperation")
+    if breaks == "EMAIL unset":
+        monkeypatch.delenv("EMAIL")
+    with pytest.raises(ReportError):
+        lambda_handler(event, None)
+    assert slack.received == []
+
+
+def test_the_command_lines_dry_run_without_email_posts_nothing(aws, slack, monkeypatch, capsys):
+    monkeypatch.delenv("EMAIL")
+    assert main(["--dry-run"]) == 1
+    assert "EMAIL is not set" in capsys.readouterr().err and slack.received == []
+
+
+# --- nothing unread goes unnamed; nothing read is lost -------------------------------------------
+
+
+def test_a_failed_s3_export_is_listed_and_the_report_still_sent(demo, slack, monkeypatch):
+    monkeypatch.setenv("REPORT_S3_URI", "s3://no-such-bucket/ecr/")
+    result = lambda_handler({}, None)
+    [report] = reports(slack)
+    assert "- S3 export s3://no-such-bucket/ecr/ : NoSuchBucket" in report
+    assert [error for error in result["errors"] if error.startswith("S3 export")] != []
+    assert "REGION ap-northeast-2" in report and notices(slack) == []
+
+
+def test_a_denied_log_lookup_is_listed_in_errors_as_well_as_in_place(demo, slack, aws):
+    aws.layer.fail(region=SEOUL, operation="DescribeLogStreams", message="no logs:DescribeLogStreams")
+    result = lambda_handler({}, None)
+    [report] = reports(slack)
+    assert "last execution time : AccessDeniedException: no logs:DescribeLogStreams" in report
+    assert "- CloudWatch Logs ap-northeast-2//aws/lambda/image-resize-prod : AccessDeniedException" in report
+    logged = [error for error in result["errors"] if error.startswith("CloudWatch Logs ap-northeast-2/")]
+    assert len(logged) == 4  # the four joined groups of Seoul
+
+
+def test_repositories_of_a_region_whose_functions_are_unread_say_unknown_not_unused(demo, slack, aws):
+    aws.layer.fail(region=OREGON, operation="ListFunctions")
+    lambda_handler({}, None)
+    [report] = reports(slack)
+    line = next(line for line in report.split("\n") if line.startswith("repository name : ddps/api /"))
+    assert "/ current using lambda : unknown /" in line and ":red_circle:" not in line.split(" / push age")[0]
+
+
+def test_a_run_that_reads_nothing_ends_failed(aws, slack, monkeypatch):
+    monkeypatch.setenv("REGIONS", f"{SEOUL},{OREGON}")
+    aws.layer.fail(code="UnrecognizedClientException", message="The security token is invalid")
+    with pytest.raises(ReportError, match="nothing could be read in any region"):
+        lambda_handler({}, None)
+    assert reports(slack) == [] and len(notices(slack)) == 1
+
+
+# --- delivery --------------------------------------------------------------------------------------
+
+
+def test_a_secret_in_the_webhooks_query_string_is_never_shown(demo, slack, monkeypatch, caplog):
+    secret = "SeCrEt/Query+Token=="
+    monkeypatch.setenv("SLACK_DDPS", f"{slack.url}?token={quote(secret, safe='')}")
+    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY", slack_delivery.Delivery(retries=1, backoff=0, jitter=0))
+    slack.answer_next(*[Answer(status=500, body=f"internal_error at {slack.url}?token={secret}")] * 2)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(ReportError) as raised:
+        lambda_handler({}, None)
+    [notice] = notices(slack)
+    for spelling in (secret, quote(secret, safe=""), quote(secret), "xoxbSecretToken123"):
+        for where, text in (("log", caplog.text), ("error", str(raised.value)), ("notice", notice)):
+            assert spelling not in text, f"{spelling!r} in the {where}"
+
+
+def test_a_webhook_that_never_answers_gets_each_message_at_most_twice(demo, slack, monkeypatch):
+    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY",
+                        slack_delivery.Delivery(read_timeout=0.3, backoff=0, jitter=0, interval=0))
+    slack.answer_next(*[Answer(delay=1.0)] * 10)
+    with pytest.raises(ReportError, match="did not answer in time"):
+        lambda_handler({}, None)
+    assert len(slack.received) == 4  # the report twice, then the notice twice
+
+
+def test_retries_stop_in_time_for_the_notice_before_lambdas_timeout(demo, slack):
+    slack.answer_next(*[Answer(status=429, body="rate_limited", headers={"Retry-After": "30"})] * 10)
+    with pytest.raises(ReportError, match="no time left to try again"):
+        lambda_handler({}, LambdaContext(seconds_left=20))
+    assert len(slack.received) == 2  # one try of the report, one of the notice: no 30 s wait fits
+
+
+def test_a_partly_delivered_report_names_the_parts_that_did_not_arrive(seed, slack, monkeypatch):
+    monkeypatch.setenv("REGIONS", SEOUL)
+    region = RegionSpec(SEOUL, repositories={f"team/service-{n:04d}": [ImageSpec(["v1"], 10**6, 1)]
+                                             for n in range(400)})
+    region.functions = [FunctionSpec(f"fn-{n:04d}", (f"team/service-{n:04d}", "v1")) for n in range(400)]
+    seed([region])
+    slack.answer_next(Answer(), Answer(status=400, body="invalid_payload"))
+    with pytest.raises(ReportError, match=r"messages 2 to \d+ of \d+ were not delivered; 1 were"):
+        lambda_handler({}, None)
+    assert "were not delivered" in notices(slack)[0]
