@@ -18,7 +18,7 @@ from typing import Callable
 import requests
 from requests.adapters import HTTPAdapter
 
-from ecr_usage_report.deliver.split import escape_for_slack, number_messages, split_message
+from ecr_usage_report.deliver.split import MESSAGE_LIMIT, escape_for_slack, number_messages, split_message
 from ecr_usage_report.redaction import PLACEHOLDER as REDACTED
 from ecr_usage_report.redaction import register_url, scrub
 
@@ -40,6 +40,7 @@ class Delivery:
     jitter: float = 0.25  # up to this many seconds added to every wait
     max_retry_after: float = 30.0  # a server's Retry-After is honoured up to this
     interval: float = 1.0  # between the messages of one report: Slack takes about one a second
+    message_limit: int = MESSAGE_LIMIT  # characters of one message, its "(i/n) " included
 
     @property
     def longest_try(self) -> float:
@@ -121,7 +122,7 @@ class Webhook:
         Raises:
             SlackDeliveryError: a message was refused; the text says which ones did not arrive.
         """
-        messages = number_messages(split_message(escape_for_slack(report)))
+        messages = number_messages(split_message(escape_for_slack(report), self.delivery.message_limit))
         responses = []
         for index, message in enumerate(messages):
             if index:
