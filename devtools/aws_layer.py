@@ -258,6 +258,10 @@ def error_response(service: str, code: str, message: str, status: int) -> Respon
         body = (f"<Response><Errors><Error><Code>{escape(code)}</Code><Message>{escape(message)}"
                 "</Message></Error></Errors><RequestID>x</RequestID></Response>").encode()
         headers = [("Content-Type", "text/xml")]
+    elif service == "s3":
+        body = (f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+                "<RequestId>x</RequestId></Error>").encode()
+        headers = [("Content-Type", "application/xml")]
     elif service in JSON_SERVICES or service not in THROTTLES:
         body = json.dumps({"__type": code, "message": message}).encode()
         headers = [("Content-Type", "application/x-amz-json-1.1")]

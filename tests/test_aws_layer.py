@@ -168,12 +168,22 @@ def test_calls_are_counted_per_operation_and_region(server: LayeredMotoServer) -
     assert not server.layer.calls
 
 
+def put_object(s3: Any) -> None:
+    """PutObject into a bucket made on first use (S3's errors are XML, unlike the JSON services')."""
+    try:
+        s3.create_bucket(Bucket="layer-errors", CreateBucketConfiguration={"LocationConstraint": "eu-north-1"})
+    except ClientError:
+        pass  # made by an earlier call
+    s3.put_object(Bucket="layer-errors", Key="k", Body=b"x")
+
+
 @pytest.mark.parametrize("service,call,operation", [
     ("ecr", lambda c: c.describe_repositories(), "DescribeRepositories"),
     ("logs", lambda c: c.describe_log_groups(), "DescribeLogGroups"),
     ("lambda", lambda c: c.list_functions(), "ListFunctions"),
     ("ec2", lambda c: c.describe_regions(), "DescribeRegions"),
     ("sts", lambda c: c.get_caller_identity(), "GetCallerIdentity"),
+    ("s3", lambda c: put_object(c), "PutObject"),
 ])
 def test_fail_answers_with_service_error(server: LayeredMotoServer, service: str,
                                          call: Any, operation: str) -> None:

@@ -6,6 +6,7 @@ import json
 import logging
 from urllib.parse import quote
 
+import boto3
 import pytest
 
 from devtools.fake_slack import Answer
@@ -132,10 +133,11 @@ def test_no_credentials_at_all_is_an_error_before_any_call(aws, slack, monkeypat
 
 
 @pytest.mark.parametrize("event, breaks", [
+    ({"dry_run": True, "dry-run": True}, "an unknown event key"),
     ({"dry_run": True, "regions": ["us-east-9"]}, "a bad region"),
     ({"dry_run": True}, "DescribeRegions denied"),
     ({"dry_run": True}, "EMAIL unset"),
-], ids=["bad-region", "regions-denied", "email-unset"])
+], ids=["unknown-key", "bad-region", "regions-denied", "email-unset"])
 def test_a_dry_run_that_fails_posts_nothing(aws, slack, monkeypatch, event, breaks):
     if breaks == "DescribeRegions denied":
         aws.layer.fail(operation="DescribeRegions", code="UnauthorizedOperation")
@@ -155,11 +157,16 @@ def test_the_command_lines_dry_run_without_email_posts_nothing(aws, slack, monke
 # --- nothing unread goes unnamed; nothing read is lost -------------------------------------------
 
 
-def test_a_failed_s3_export_is_listed_and_the_report_still_sent(demo, slack, monkeypatch):
+@pytest.mark.parametrize("denied", [False, True], ids=["missing-bucket", "put-object-denied"])
+def test_a_failed_s3_export_is_listed_and_the_report_still_sent(demo, slack, aws, monkeypatch, denied):
+    if denied:
+        boto3.client("s3", region_name=SEOUL).create_bucket(
+            Bucket="no-such-bucket", CreateBucketConfiguration={"LocationConstraint": SEOUL})
+        aws.layer.fail(operation="PutObject", code="AccessDenied", status=403)
     monkeypatch.setenv("REPORT_S3_URI", "s3://no-such-bucket/ecr/")
     result = lambda_handler({}, None)
     [report] = reports(slack)
-    assert "- S3 export s3://no-such-bucket/ecr/ : NoSuchBucket" in report
+    assert f"- S3 export s3://no-such-bucket/ecr/ : {'AccessDenied' if denied else 'NoSuchBucket'}" in report
     assert [error for error in result["errors"] if error.startswith("S3 export")] != []
     assert "REGION ap-northeast-2" in report and notices(slack) == []
 
