@@ -29,10 +29,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def render(result: RunResult, output_format: str) -> str:
-    """What the command line prints: the report, or an export."""
+    """What the command line prints: the summary and the details, or an export."""
     if output_format == "text":
-        return result.report
-    document = export_document(result.inventory, result.findings, result.settings.email)
+        return f"{result.message[0]}\n\n{result.report}"
+    document = export_document(result.inventory, result.findings, result.settings.email, result.comparison)
     return to_json(document) if output_format == "json" else to_csv(document).rstrip("\n")
 
 

@@ -20,8 +20,15 @@ WEBHOOK_ENV = "SLACK_DDPS"
 REGIONS_ENV = "REGIONS"
 REPORT_S3_URI_ENV = "REPORT_S3_URI"
 MAX_WORKERS_ENV = "MAX_WORKERS"
+BOT_TOKEN_ENV = "SLACK_BOT_TOKEN"
+CHANNEL_ENV = "SLACK_CHANNEL"
+API_URL_ENV = "SLACK_API_URL"
+DEFAULT_API_URL = "https://slack.com/api/"
+MESSAGES_ENV = "SLACK_MESSAGES"
 EVENT_REGIONS = "regions"
 EVENT_DRY_RUN = "dry_run"
+EVENT_MESSAGES = "slack_messages"
+FULL, SUMMARY = "full", "summary"  # summary and details, or the summary alone
 # threshold attribute -> (event key, env var, parse as, smallest and largest allowed value);
 # the bounds keep every date and cost computed from them valid
 THRESHOLD_SOURCES = {
@@ -29,7 +36,8 @@ THRESHOLD_SOURCES = {
     "unused_days": ("unused_days", "UNUSED_DAYS", int, 0, 36_500),
     "idle_days": ("idle_days", "IDLE_DAYS", int, 0, 36_500),
 }
-EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, *(key for key, *_ in THRESHOLD_SOURCES.values())})
+EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, EVENT_MESSAGES,
+                        *(key for key, *_ in THRESHOLD_SOURCES.values())})
 # Keys of the events that run the report without asking anything: an EventBridge schedule's, and
 # the Lambda console's default test event's.
 IGNORED_EVENT_KEYS = frozenset({"version", "id", "detail-type", "source", "account", "time", "region",
@@ -39,6 +47,10 @@ DEFAULT_MAX_WORKERS = 48  # AWS calls in flight at once, a paced call waiting fo
 MAX_WORKERS_LIMIT = 64
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 S3_URI_PATTERN = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?")
+# A value that names where the secret is kept: a Secrets Manager secret or an SSM parameter.
+SECRET_REFERENCE = re.compile(r"arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+"
+                              r"|ssm:[a-z0-9-]+:\d{12}:parameter/[\w/.-]+)")
+CHANNEL_PATTERN = re.compile(r"#?[\w.-]{1,80}")
 TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
 
@@ -48,7 +60,22 @@ class ConfigError(ValueError):
 
 
 class SlackConfigError(ConfigError):
-    """SLACK_DDPS is missing or is not a webhook URL (the value itself is never shown)."""
+    """A Slack setting is missing or malformed (a secret's value is never shown)."""
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """Where the report goes: a webhook, or a bot's channel (the secrets may be ARNs of where they are kept)."""
+
+    webhook: str | None  # SLACK_DDPS: the URL or its secret's ARN
+    bot_token: str | None  # SLACK_BOT_TOKEN: the token or its secret's ARN; set, the bot posts
+    channel: str | None
+    api_url: str
+    messages: str  # FULL or SUMMARY
+
+    @property
+    def as_bot(self) -> bool:
+        return self.bot_token is not None
 
 
 @dataclass(frozen=True)
@@ -58,7 +85,7 @@ class Settings:
     email: str
     regions: list[str] | None  # None: every enabled region
     dry_run: bool
-    webhook_url: str | None  # None on a dry run, which needs none
+    slack: SlackSettings | None  # None on a dry run, which posts nothing
     report_s3: tuple[str, str] | None  # (bucket, key prefix)
     workers: int = DEFAULT_MAX_WORKERS
     thresholds: Thresholds = field(default_factory=Thresholds)
@@ -87,9 +114,9 @@ def load(event: Any, environ: Mapping[str, str] | None = None) -> Settings:
     dry_run = parse_bool(event.get(EVENT_DRY_RUN, False), f'event key "{EVENT_DRY_RUN}"')
     thresholds = parse_thresholds(event, environ)
     email = load_email(environ)
-    webhook = None if dry_run else webhook_url(environ)
+    slack = None if dry_run else load_slack(event, environ)
     regions = load_regions(event, environ)
-    return Settings(email, regions, dry_run, webhook, report_s3_uri(environ), max_workers(environ), thresholds)
+    return Settings(email, regions, dry_run, slack, report_s3_uri(environ), max_workers(environ), thresholds)
 
 
 def dry_run_asked(event: Any) -> bool:
@@ -190,26 +217,70 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def webhook_url(environ: Mapping[str, str] | None = None) -> str:
-    """The webhook URL from SLACK_DDPS, checked: https:// (http:// to a loopback host only), a host,
-    a path; the value itself is never echoed, as its path and query are the secret."""
-    environ = os.environ if environ is None else environ
-    url = environ.get(WEBHOOK_ENV, "").strip()
-    if not url:
-        raise SlackConfigError(f"{WEBHOOK_ENV} is not set: set it to the Slack incoming webhook URL")
-    not_a_webhook = SlackConfigError(
-        f"{WEBHOOK_ENV} is not a webhook URL (expected https://hooks.slack.com/services/...); value not shown")
+def is_secret_reference(value: str) -> bool:
+    """Whether a setting holds the ARN of a Secrets Manager secret or SSM parameter, not the value."""
+    return SECRET_REFERENCE.fullmatch(value) is not None
+
+
+def checked_url(url: str, name: str, example: str) -> str:
+    """A URL that is https:// (http:// to a loopback host only) with a host and a path; a bad one
+    is named without its value, as a webhook's path and query are its secret."""
+    not_a_url = SlackConfigError(f"{name} is not a URL like {example}; value not shown")
     try:
         parts = urlsplit(url)
         host, _port = parts.hostname, parts.port  # .port raises on a port that is not a number
     except ValueError:
-        raise not_a_webhook from None
+        raise not_a_url from None
     if parts.scheme not in ("https", "http") or not host or len(parts.path) < 2:
-        raise not_a_webhook
+        raise not_a_url
     if parts.scheme == "http" and not is_loopback(host):
-        raise SlackConfigError(f"{WEBHOOK_ENV} must start with https:// (http:// would send the URL in clear text);"
-                               " value not shown")
+        raise SlackConfigError(f"{name} must start with https:// (http:// would send it in clear text); value not shown")
     return url
+
+
+def checked_webhook(url: str) -> str:
+    """A webhook URL, checked (the value of SLACK_DDPS, or of the secret it names)."""
+    return checked_url(url, WEBHOOK_ENV, "https://hooks.slack.com/services/...")
+
+
+def checked_token(token: str) -> str:
+    """A bot token, checked (the value of SLACK_BOT_TOKEN, or of the secret it names)."""
+    if not token.startswith("xox") or any(char.isspace() for char in token):
+        raise SlackConfigError(f"{BOT_TOKEN_ENV} is not a Slack bot token (xoxb-...); value not shown")
+    return token
+
+
+def webhook_url(environ: Mapping[str, str] | None = None) -> str:
+    """The webhook URL in SLACK_DDPS itself, checked (not a secret's ARN)."""
+    environ = os.environ if environ is None else environ
+    url = environ.get(WEBHOOK_ENV, "").strip()
+    if not url:
+        raise SlackConfigError(f"{WEBHOOK_ENV} is not set: set it to the Slack incoming webhook URL")
+    return checked_webhook(url)
+
+
+def load_slack(event: dict[str, Any], environ: Mapping[str, str]) -> SlackSettings:
+    """Where to post: a bot's channel when SLACK_BOT_TOKEN is set, else SLACK_DDPS's webhook."""
+    messages = event.get(EVENT_MESSAGES) or environ.get(MESSAGES_ENV, "").strip() or FULL
+    if messages not in (FULL, SUMMARY):
+        raise ConfigError(f"{EVENT_MESSAGES if EVENT_MESSAGES in event else MESSAGES_ENV} must be"
+                          f" {FULL} or {SUMMARY}, got {shown(messages)}")
+    webhook = environ.get(WEBHOOK_ENV, "").strip() or None
+    token = environ.get(BOT_TOKEN_ENV, "").strip() or None
+    api_url = checked_url(environ.get(API_URL_ENV, "").strip() or DEFAULT_API_URL, API_URL_ENV, DEFAULT_API_URL)
+    if token is None:
+        if webhook is None:
+            raise SlackConfigError(f"{WEBHOOK_ENV} is not set: set it to the Slack incoming webhook URL"
+                                   f" (or {BOT_TOKEN_ENV} and {CHANNEL_ENV} to post as a bot)")
+        return SlackSettings(webhook if is_secret_reference(webhook) else checked_webhook(webhook),
+                             None, None, api_url, messages)
+    channel = environ.get(CHANNEL_ENV, "").strip()
+    if not CHANNEL_PATTERN.fullmatch(channel):
+        raise SlackConfigError(f"{CHANNEL_ENV} must name the bot's channel (an ID such as C0123ABCD), got {shown(channel)}")
+    if webhook is not None and not is_secret_reference(webhook):
+        checked_webhook(webhook)
+    return SlackSettings(webhook, token if is_secret_reference(token) else checked_token(token), channel, api_url,
+                         messages)
 
 
 def max_workers(environ: Mapping[str, str]) -> int:

@@ -11,7 +11,7 @@ import threading
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-PLACEHOLDER = "<SLACK_DDPS webhook>"
+PLACEHOLDER = "<Slack secret>"
 MIN_SECRET_CHARS = 4  # shorter fragments (a lone "/") would scrub ordinary text
 
 _lock = threading.Lock()
@@ -31,10 +31,18 @@ def register_url(url: str) -> None:
     for fragment in (url, secret, parts.path, parts.query):
         if len(fragment) >= MIN_SECRET_CHARS:
             found |= spellings(fragment)
+    add_fragments(found)
+
+
+def add_fragments(found: set[str]) -> None:
     global _fragments
-    with _lock:
-        # Longest first, so a whole URL is replaced before its path is.
+    with _lock:  # longest first, so a whole URL is replaced before its path is
         _fragments = tuple(sorted(set(_fragments) | found, key=len, reverse=True))
+
+
+def register_secret(secret: str) -> None:
+    """Treat a token from now on as a secret, in any of its spellings."""
+    add_fragments(spellings(secret))
 
 
 def scrub(text: str) -> str:

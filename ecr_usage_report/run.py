@@ -17,11 +17,14 @@ from ecr_usage_report.aws.clients import ClientFactory, shared_factory
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
 from ecr_usage_report.aws.regions import enabled_regions
 from ecr_usage_report.aws.scheduler import region_scheduler
-from ecr_usage_report.deliver.s3 import save_export
-from ecr_usage_report.deliver.slack import Webhook
+from ecr_usage_report.analysis.comparison import Comparison, compare
+from ecr_usage_report.aws.secrets import resolved
+from ecr_usage_report.deliver.s3 import export_key, previous_export, save_export
+from ecr_usage_report.deliver.slack import BotChannel, SlackPoster, Webhook, send_report
 from ecr_usage_report.inventory.collect import collect
 from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report.export import export_document
+from ecr_usage_report.report.summary import SummaryContext, summary as summary_message
 from ecr_usage_report.report.text import errors_section, render
 
 logger = logging.getLogger("ecr_usage_report")
@@ -44,7 +47,9 @@ class RunResult:
     settings: config.Settings
     inventory: Inventory
     findings: Findings
-    report: str
+    report: str  # the details: the manual's lines
+    message: tuple[str, list[dict[str, Any]]] = ("", [])  # the summary: its text and its blocks
+    comparison: Comparison | None = None
 
 
 def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[], float] | None = None) -> RunResult:
@@ -61,7 +66,8 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
         if clients.session.get_credentials() is None:
             raise config.ConfigError("No AWS credentials found: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID and"
                                      " AWS_SECRET_ACCESS_KEY env vars, or run with a role")
-    except (config.ConfigError, ProfileNotFound) as exc:
+        notices.slack = slack_target(clients, settings.slack)
+    except (config.ConfigError, ProfileNotFound, *AWS_ERRORS) as exc:
         raise notices.failure("reading its configuration", exc) from exc
     stage = "collecting the ECR and Lambda inventory"
     try:
@@ -71,34 +77,69 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
             raise NothingRead(inventory.errors)
         stage = "judging what to delete"
         findings = analyse(inventory, settings.thresholds, datetime.now(timezone.utc))
-        run_errors = save(clients, settings, inventory, findings)
+        stage = "comparing with the last report and saving the export"
+        comparison, run_errors = keep_export(clients, settings, inventory, findings)
         stage = "formatting the report"
         report = render(inventory, findings, settings.email, run_errors)
+        message = summary_message(inventory, findings, settings.email, comparison, context_of(settings), run_errors)
     except Exception as exc:
         raise notices.failure(stage, exc) from exc
     sent = 0
-    if not settings.dry_run:
+    if settings.slack is not None:
         try:
-            sent = len(notices.webhook(settings.webhook_url, NOTICE_RESERVE_S).send(report))
+            details = report if settings.slack.messages == config.FULL else None
+            sent = len(send_report(notices.poster(NOTICE_RESERVE_S), message, details))
         except Exception as exc:
-            logger.error("The report could not be delivered; here it is in full:\n%s", report)
+            logger.error("The report could not be delivered; here it is in full:\n%s\n\n%s", message[0], report)
             raise notices.failure("sending the report to Slack", exc) from exc
     return RunResult(summary(inventory, findings, sent, settings.dry_run, run_errors), settings, inventory,
-                     findings, report)
+                     findings, report, message, comparison)
 
 
-def save(clients: ClientFactory, settings: config.Settings, inventory: Inventory,
-         findings: Findings) -> tuple[ReadError, ...]:
-    """Write the JSON export when asked; a failure is the run's own error, and the report still goes out."""
+def keep_export(clients: ClientFactory, settings: config.Settings, inventory: Inventory,
+                findings: Findings) -> tuple[Comparison | None, tuple[ReadError, ...]]:
+    """When REPORT_S3_URI is set: compare with the newest earlier export, then write this one.
+    A failure of either is the run's own error, and the report still goes out."""
     if not settings.report_s3:
-        return ()
+        return None, ()
+    bucket, prefix = settings.report_s3
+    document = export_document(inventory, findings, settings.email)
+    key, comparison, errors = export_key(prefix, document), None, []
     try:
-        uri = save_export(clients, settings.report_s3, export_document(inventory, findings, settings.email))
+        previous = previous_export(clients, settings.report_s3, key)
+        comparison = compare(previous, document) if previous is not None else None
+    except (*AWS_ERRORS, ValueError, KeyError, TypeError) as exc:
+        errors.append(ReadError("", "S3 export", f"s3://{bucket}/{prefix} (the last report)", error_message(exc)))
+    document["comparison"] = comparison.as_record() if comparison else None
+    try:
+        uri = save_export(clients, settings.report_s3, document)
+        logger.info("JSON export saved to %s", uri)
     except AWS_ERRORS as exc:
-        bucket, prefix = settings.report_s3
-        return (ReadError("", "S3 export", f"s3://{bucket}/{prefix}", error_message(exc)),)
-    logger.info("JSON export saved to %s", uri)
-    return ()
+        errors.append(ReadError("", "S3 export", f"s3://{bucket}/{prefix}", error_message(exc)))
+    return comparison, tuple(errors)
+
+
+def context_of(settings: config.Settings) -> SummaryContext:
+    """Where the summary says the export is and where the details go."""
+    s3_uri = f"s3://{settings.report_s3[0]}/{settings.report_s3[1]}" if settings.report_s3 else None
+    if settings.slack is None:
+        note = "A dry run: the details follow below."
+    elif settings.slack.messages == config.SUMMARY:
+        note = f"Details are in the JSON export in {s3_uri}." if s3_uri else "Details were not asked for."
+    else:
+        note = "Details follow in this message's thread." if settings.slack.as_bot else "Details follow in the next messages."
+    return SummaryContext(s3_uri, note)
+
+
+def slack_target(clients: ClientFactory, slack: config.SlackSettings | None) -> SlackTarget | None:
+    """The Slack settings with their secrets read from where they are kept, and checked."""
+    if slack is None:
+        return None
+    webhook = resolved(clients, slack.webhook, is_url=True)
+    if not slack.as_bot:
+        return SlackTarget(config.checked_webhook(webhook), None, None, slack.api_url)
+    token = config.checked_token(resolved(clients, slack.bot_token))
+    return SlackTarget(webhook and config.checked_webhook(webhook), token, slack.channel, slack.api_url)
 
 
 def handle(event: Any, context: Any) -> dict[str, Any]:
@@ -106,7 +147,7 @@ def handle(event: Any, context: Any) -> dict[str, Any]:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     result = run(event, time_left=(lambda: remaining() / 1000) if callable(remaining) else None)
     if result.settings.dry_run:
-        print(result.report)
+        print(f"{result.message[0]}\n\n{result.report}")
     logger.info("ECR usage report done: %s", json.dumps(result.summary, ensure_ascii=False))
     return result.summary
 
@@ -144,26 +185,40 @@ class NothingRead(RuntimeError):
         self.errors = errors
 
 
+@dataclass(frozen=True)
+class SlackTarget:
+    """Where to post, secrets read: the webhook, or a bot's token and channel."""
+
+    webhook: str | None
+    bot_token: str | None
+    channel: str | None
+    api_url: str
+
+
 class Notices:
-    """Failure notices of one run, posted to the webhook (none on a dry run), in the time left."""
+    """The run's way to Slack, and its failure notices (none on a dry run), in the time left."""
 
     def __init__(self, webhook_url: str | None, time_left: Callable[[], float] | None) -> None:
-        self.webhook_url, self.time_left = webhook_url, time_left
+        self.slack = SlackTarget(webhook_url, None, None, config.DEFAULT_API_URL) if webhook_url else None
+        self.time_left = time_left
 
-    def webhook(self, url: str, reserve_s: float) -> Webhook:
-        """A webhook whose retries stop `reserve_s` before the invocation's time runs out."""
+    def poster(self, reserve_s: float) -> SlackPoster:
+        """The webhook or the bot, whose retries stop `reserve_s` before the invocation's time runs out."""
         deadline = None if self.time_left is None else time.monotonic() + self.time_left() - reserve_s
-        return Webhook(url, deadline=deadline)
+        target = self.slack
+        if target.bot_token:
+            return BotChannel(target.bot_token, target.channel, target.api_url, deadline=deadline)
+        return Webhook(target.webhook, deadline=deadline)
 
     def failure(self, stage: str, exc: BaseException) -> ReportError:
-        """Log a failure, post it when there is a webhook, and return the error to raise."""
+        """Log a failure, post it when there is a way to Slack, and return the error to raise."""
         text = f"ECR usage report failed while {stage}: {type(exc).__name__}: {exc}"
         logger.error(text)
         if isinstance(exc, NothingRead):
             logger.error("What could not be read:\n%s", "\n".join(errors_section(exc.errors)))
-        if self.webhook_url:
+        if self.slack is not None:
             try:
-                self.webhook(self.webhook_url, LAST_NOTICE_RESERVE_S).send_error(text)
-            except Exception as slack_exc:  # the webhook itself may be what failed
+                self.poster(LAST_NOTICE_RESERVE_S).send_error(text)
+            except Exception as slack_exc:  # the way to Slack may be what failed
                 logger.error("The failure could not be posted to Slack either: %s", slack_exc)
         return ReportError(text)

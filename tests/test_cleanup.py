@@ -167,7 +167,7 @@ def test_json_export_has_the_documented_schema(account):
     document = json.loads(render(dry_run(), "json"))
     assert document["schema_version"] == 1
     assert set(document) == {"schema_version", "generated_at", "account", "settings", "regions_scanned", "summary",
-                             "repositories", "functions", "deletion_candidates", "errors"}
+                             "repositories", "functions", "deletion_candidates", "errors", "comparison"}
     assert datetime.fromisoformat(document["generated_at"]).utcoffset().total_seconds() == 0
     current = next(r for r in document["repositories"] if r["name"] == "current")
     assert (current["image_count"], current["untagged_image_count"], current["lifecycle_policy"]) == (2, 1, True)

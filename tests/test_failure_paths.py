@@ -233,7 +233,7 @@ def test_retries_stop_in_time_for_the_notice_before_lambdas_timeout(demo, slack)
 def test_a_partly_delivered_report_names_the_parts_that_did_not_arrive(demo, slack, monkeypatch):
     monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY",
                         slack_delivery.Delivery(backoff=0, jitter=0, interval=0, message_limit=1500))
-    slack.answer_next(Answer(), Answer(status=400, body="invalid_payload"))
-    with pytest.raises(ReportError, match=r"messages 2 to \d+ of \d+ were not delivered; 1 were"):
+    slack.answer_next(Answer(), Answer(), Answer(status=400, body="invalid_payload"))  # summary, details 1, 2
+    with pytest.raises(ReportError, match=r"details 2 to \d+ of \d+ were not delivered; 1 were, after the summary"):
         lambda_handler({}, None)
     assert "were not delivered" in notices(slack)[0]

@@ -79,7 +79,7 @@ repository name : ddps/api / repository size : 0.250 GB / last pushed date : {d(
     regions = report[report.index("====== REGION"):report.index("\n\n====== DELETION CANDIDATES")]
     assert "\n".join(manual_part(line) for line in regions.split("\n")) == expected_regions
     assert result == {"regions": 3, "repositories": 6, "images": 8, "functions": 6, "deletion_candidates": 2,
-                      "messages_sent": 1, "dry_run": False, "errors": []}
+                      "messages_sent": 2, "dry_run": False, "errors": []}
     json.dumps(result)
 
 
@@ -164,7 +164,7 @@ EVENTBRIDGE_EVENT = {"version": "0", "id": "x", "detail-type": "Scheduled Event"
 @pytest.mark.parametrize("event", [None, {}, CONSOLE_TEST_EVENT, EVENTBRIDGE_EVENT],
                          ids=["none", "empty", "console-test", "eventbridge"])
 def test_every_ordinary_event_runs_the_report(demo, slack, event):
-    assert lambda_handler(event, None)["messages_sent"] == 1
+    assert lambda_handler(event, None)["messages_sent"] == 2
     assert report_of(slack).startswith("[ECR repository 사용 현황]")
 
 

@@ -119,6 +119,6 @@ def test_unzipped_package_runs_alone_and_posts_the_report(builds, aws, seed, sla
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert (summary["repositories"], summary["messages_sent"], summary["errors"]) == (6, 1, [])
+    assert (summary["repositories"], summary["messages_sent"], summary["errors"]) == (6, 2, [])
     reports = [text for text in slack.texts() if text.startswith("[ECR repository 사용 현황]")]
     assert len(reports) == 1 and "REGION ap-northeast-2" in reports[0]

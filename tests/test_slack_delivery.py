@@ -270,7 +270,8 @@ FAILURE_MODES = {
 def test_secret_webhook_never_leaks(mode, slack, waits, caplog, request):
     caplog.set_level(logging.DEBUG)
     answers, expected = FAILURE_MODES[mode]
-    slack.answer_next(*[Answer(a.status, a.body.format(url=slack.url), a.headers, a.delay) for a in answers])
+    slack.answer_next(*[Answer(a.status, a.body and a.body.format(url=slack.url), a.headers, a.delay)
+                        for a in answers])
     url = request.getfixturevalue("closed_port_url") if mode == "connection-refused" else slack.url
 
     with pytest.raises(SlackDeliveryError) as caught:

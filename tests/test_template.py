@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from functools import cache, lru_cache
@@ -15,6 +16,7 @@ import yaml
 from botocore import xform_name
 
 import lambda_function
+from devtools.fake_slack import BOT_TOKEN, CHANNEL
 from devtools.simulated_account import demo_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,10 +92,14 @@ def operations_by_method(service: str) -> dict[str, str]:
     return {xform_name(operation): operation for operation in service_model(service).operation_names}
 
 
+# API operations whose IAM action has another name (the service authorization reference's tables)
+ACTION_OF_OPERATION = {"ListObjectsV2": "ListBucket", "ListObjects": "ListBucket"}
+
+
 def iam_action(service: str, operation: str) -> str:
-    """The IAM action of an API operation, e.g. ecr:DescribeImages."""
+    """The IAM action of an API operation, e.g. ecr:DescribeImages (s3:ListBucket for ListObjectsV2)."""
     model = service_model(service)
-    return f"{model.signing_name or model.endpoint_prefix}:{operation}"
+    return f"{model.signing_name or model.endpoint_prefix}:{ACTION_OF_OPERATION.get(operation, operation)}"
 
 
 def module_calls(path: Path) -> tuple[set[str], set[str]]:
@@ -189,20 +195,42 @@ def test_policy_allows_exactly_the_calls_in_the_source():
     assert wanted == granted, differences(wanted, granted)
 
 
-def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, capsys, monkeypatch):
+def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, slack, monkeypatch):
+    # Two runs: through a webhook kept in Secrets Manager, then as a bot whose token is an SSM
+    # parameter; both keep the JSON export, beside an earlier one they compare with.
     seed(demo_account())  # seeding's own calls are not counted; no REGIONS, so the run lists regions too
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="lab-reports")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="lab-reports")
+    s3.put_object(Bucket="lab-reports", Key="ecr/ecr-usage-report-20261101T000000Z.json",
+                  Body=json.dumps(EARLIER_EXPORT).encode())
+    webhook = boto3.client("secretsmanager", region_name="ap-northeast-2").create_secret(
+        Name="ecr-usage-report-webhook", SecretString=slack.url)["ARN"]
+    boto3.client("ssm", region_name="ap-northeast-2").put_parameter(
+        Name="/ecr-usage-report/slack-bot-token", Value=BOT_TOKEN, Type="SecureString")
+    token = "arn:aws:ssm:ap-northeast-2:123456789012:parameter/ecr-usage-report/slack-bot-token"
     aws.layer.reset_counts()
-    monkeypatch.setenv("REPORT_S3_URI", "s3://lab-reports/ecr/")  # so the export's PutObject runs too
-    result = lambda_function.lambda_handler({"dry_run": True}, None)
-    capsys.readouterr()
-    assert result["repositories"] == 6 and result["errors"] == []
-    called = {operation for operation, _region in aws.layer.calls}
+    monkeypatch.setenv("REPORT_S3_URI", "s3://lab-reports/ecr/")
+    monkeypatch.setenv("SLACK_DDPS", webhook)
+    called = set()
+    for bot in (False, True):
+        if bot:
+            monkeypatch.setenv("SLACK_BOT_TOKEN", token)
+            monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
+            monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+        result = lambda_function.lambda_handler({}, None)
+        assert result["repositories"] == 6 and result["errors"] == [] and result["messages_sent"] == 2
+        called |= {ACTION_OF_OPERATION.get(operation, operation) for operation, _region in aws.layer.calls}
     granted = {action.split(":", 1)[1]: action for action in policy_actions()}
     assert called == set(granted), differences(called, set(granted))
     for operation, action in granted.items():
         service = action.split(":", 1)[0]
-        assert operation in service_model(service).operation_names, f"{action}: {service} has no {operation}"
+        api = {action: operation for operation, action in ACTION_OF_OPERATION.items()}.get(operation, operation)
+        assert api in service_model(service).operation_names, f"{action}: {service} has no {api}"
+
+
+EARLIER_EXPORT = {"schema_version": 1, "generated_at": "2026-11-01T00:00:00+00:00",
+                  "summary": {"total_size_bytes": 0, "estimated_monthly_cost_usd": 0.0},
+                  "repositories": [], "deletion_candidates": []}
 
 
 def test_schedule_runs_monthly_and_a_failed_run_is_not_retried():
@@ -215,11 +243,24 @@ def test_schedule_runs_monthly_and_a_failed_run_is_not_retried():
     assert properties["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
 
 
-def test_webhook_is_a_secret_parameter_and_configuration_reaches_the_env():
-    parameters = template()["Parameters"]
+def test_the_webhook_is_kept_in_a_secret_and_the_environment_holds_only_its_arn():
+    parameters, resources = template()["Parameters"], template()["Resources"]
     assert parameters["SlackWebhookUrl"]["NoEcho"] is True
+    assert resources["SlackWebhookSecret"]["Properties"]["SecretString"] == {"Ref": "SlackWebhookUrl"}
+    variables = function_properties()["Environment"]["Variables"]
+    assert variables["SLACK_DDPS"] == {"Ref": "SlackWebhookSecret"}  # a secret's Ref is its ARN
+    assert [s["Resource"] for s in inline_statements() if "secretsmanager:GetSecretValue" in s["Action"]] == [
+        {"Ref": "SlackWebhookSecret"}]
+    assert "SlackWebhookUrl" not in json.dumps(variables)
+
+
+def test_configuration_reaches_the_env():
+    parameters = template()["Parameters"]
     assert function_properties()["Environment"]["Variables"] == {
-        "EMAIL": {"Ref": "ReportEmail"}, "SLACK_DDPS": {"Ref": "SlackWebhookUrl"}, "REGIONS": {"Ref": "Regions"},
+        "EMAIL": {"Ref": "ReportEmail"}, "SLACK_DDPS": {"Ref": "SlackWebhookSecret"}, "REGIONS": {"Ref": "Regions"},
+        "SLACK_BOT_TOKEN": {"Fn::If": ["PostsAsBot", {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:"
+                                                                 "${AWS::AccountId}:parameter${SlackBotTokenParameter}"}, ""]},
+        "SLACK_CHANNEL": {"Ref": "SlackChannel"}, "SLACK_MESSAGES": {"Ref": "SlackMessages"},
         "REPORT_S3_URI": {"Fn::If": ["HasReportS3Bucket", {"Fn::Sub": "s3://${ReportS3Bucket}/${ReportS3Prefix}"}, ""]},
     }
     assert parameters["Regions"]["Default"] == ""  # every enabled region
@@ -237,7 +278,8 @@ def test_function_runs_the_packaged_handler():
 
 @pytest.mark.parametrize("statement", inline_statements(), ids=lambda statement: statement.get("Sid", "statement"))
 def test_inline_policy_only_reads(statement):
-    assert statement["Effect"] == "Allow" and statement["Resource"] == "*"
+    assert statement["Effect"] == "Allow"
+    assert (statement["Resource"] == "*") is (statement["Sid"] == "ReadInventory")  # secrets: only their own
     verbs = {action.split(":", 1)[1].split("*")[0] for action in statement["Action"]}
     assert all(verb.startswith(("Describe", "List", "Get")) for verb in verbs), verbs
 
@@ -255,6 +297,8 @@ def test_function_keeps_its_own_logs_and_names_them():
 def test_export_policy_writes_only_under_its_prefix_and_only_when_asked():
     resource = template()["Resources"]["ReportExportPolicy"]
     assert resource["Condition"] == "HasReportS3Bucket"
-    [statement] = export_statements()
-    assert statement["Action"] == ["s3:PutObject"]
-    assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ReportS3Bucket}/${ReportS3Prefix}*"}
+    objects, listing = export_statements()
+    assert objects["Action"] == ["s3:GetObject", "s3:PutObject"]
+    assert objects["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ReportS3Bucket}/${ReportS3Prefix}*"}
+    assert listing["Action"] == ["s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": {"Fn::Sub": "${ReportS3Prefix}*"}}}

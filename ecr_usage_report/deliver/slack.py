@@ -1,10 +1,11 @@
-"""Deliver messages to a Slack incoming webhook: whole, in order, paced, retried; the URL kept secret.
+"""Deliver the report to Slack: through an incoming webhook, or as a bot through the Web API, whose
+detail messages then go into the summary's thread. Whole, in order, paced, retried; secrets kept.
 
-A reply is a success only when it is HTTP 200 with body `ok`. Connection errors, 429 (after its
-Retry-After, capped) and 5xx are retried a few times with exponential backoff and jitter; a read
-timeout only once, as the message may have arrived (a duplicate beats a loss, five do not); any
-other answer fails at once. Retries stop when the time left would not cover another try. The
-webhook URL is a secret (ecr_usage_report.redaction keeps it out of every text).
+One retry policy for both: connection errors, 429 (after its Retry-After, capped) and 5xx are
+retried a few times with exponential backoff and jitter; a read timeout only once, as the message
+may have arrived (a duplicate beats a loss, five do not); any other answer fails at once. Retries
+stop when the time left would not cover another try. The webhook URL and the bot token are
+secrets (ecr_usage_report.redaction keeps them out of every text).
 """
 from __future__ import annotations
 
@@ -13,19 +14,20 @@ import random
 import time
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable
+from typing import Any, Callable
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from ecr_usage_report.deliver.split import MESSAGE_LIMIT, escape_for_slack, number_messages, split_message
 from ecr_usage_report.redaction import PLACEHOLDER as REDACTED
-from ecr_usage_report.redaction import register_url, scrub
+from ecr_usage_report.redaction import register_secret, register_url, scrub
 
 ERROR_TITLE = ":warning: [ECR repository 사용 현황] 오류"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 logger = logging.getLogger(__name__)
-__all__ = ["Delivery", "ERROR_TITLE", "REDACTED", "SlackDeliveryError", "Webhook"]
+__all__ = ["BotChannel", "Delivery", "ERROR_TITLE", "REDACTED", "SlackDeliveryError", "Webhook", "send_report"]
+Blocks = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -72,37 +74,47 @@ def retry_after(response: requests.Response, cap: float) -> float | None:
         return None
 
 
-class Webhook:
-    """One incoming webhook, posted to in order, within an optional deadline (on `clock`)."""
+class SlackPoster:
+    """What both ways of posting share: each message POSTed with the one retry policy, in a deadline."""
 
-    def __init__(self, url: str, delivery: Delivery | None = None, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, delivery: Delivery | None = None, sleep: Callable[[float], None] = time.sleep,
                  jitter: Callable[[], float] = random.random, clock: Callable[[], float] = time.monotonic,
                  deadline: float | None = None) -> None:
-        self.url = url
         self.delivery = delivery or DEFAULT_DELIVERY
-        self._sleep, self._jitter, self._clock = sleep, jitter, clock
+        self.sleep, self._jitter, self._clock = sleep, jitter, clock
         self.deadline = deadline
-        register_url(url)
 
-    def post(self, text: str) -> requests.Response:
-        """POST one message as it is; raises SlackDeliveryError once every try allowed has failed."""
+    def post_message(self, text: str, blocks: Blocks | None = None, thread: str | None = None) -> requests.Response:
+        """Post one message, in `thread` where the way allows."""
+        raise NotImplementedError
+
+    def thread_of(self, response: requests.Response) -> str | None:
+        """What a reply to the posted message threads under (None: replies follow in the channel)."""
+        return None
+
+    def refusal(self, response: requests.Response) -> str | None:
+        """Why Slack refused this answer, or None when it took the message."""
+        raise NotImplementedError
+
+    def _post(self, url: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> requests.Response:
+        """POST with retries; raises SlackDeliveryError once every try allowed has failed."""
         delivery = self.delivery
         resends_left = delivery.resends_after_timeout
         for attempt in range(delivery.retries + 1):
             wait: float | None = None
             try:
-                response = http_session().post(self.url, json={"text": text},
+                response = http_session().post(url, json=payload, headers=headers,
                                                timeout=(delivery.connect_timeout, delivery.read_timeout))
             except requests.ReadTimeout as exc:
-                failure, retried = f"Slack webhook did not answer in time: {scrub(str(exc))}", resends_left > 0
+                failure, retried = f"Slack did not answer in time: {scrub(str(exc))}", resends_left > 0
                 resends_left -= 1
             except (requests.ConnectionError, requests.Timeout) as exc:  # never reached Slack: safe to retry
-                failure, retried = f"Slack webhook unreachable: {scrub(str(exc))}", True
+                failure, retried = f"Slack unreachable: {scrub(str(exc))}", True
             else:
-                if response.status_code == 200 and response.text.strip() == "ok":
+                refusal = self.refusal(response)
+                if refusal is None:
                     return response
-                body = scrub(response.text.strip()[:200]) or "(empty body)"
-                failure = f"Slack refused the message: HTTP {response.status_code} {body}"
+                failure = f"Slack refused the message: HTTP {response.status_code} {scrub(refusal)}"
                 retried = response.status_code in RETRIED_STATUSES
                 wait = retry_after(response, delivery.max_retry_after)
             if not retried or attempt == delivery.retries:
@@ -112,30 +124,94 @@ class Webhook:
                 failure += "; no time left to try again"
                 break
             logger.warning("%s; trying again in %.1f s (retry %d of %d)", failure, pause, attempt + 1, delivery.retries)
-            self._sleep(pause)
+            self.sleep(pause)
         # Raised outside the except block, so requests' exception (which holds the URL) is not chained.
         raise SlackDeliveryError(failure)
 
     def send(self, report: str) -> list[requests.Response]:
-        """A report of any length, escaped for Slack: split on line boundaries, numbered, in order, paced.
-
-        Raises:
-            SlackDeliveryError: a message was refused; the text says which ones did not arrive.
-        """
-        messages = number_messages(split_message(escape_for_slack(report), self.delivery.message_limit))
-        responses = []
-        for index, message in enumerate(messages):
-            if index:
-                self._sleep(self.delivery.interval)
-            try:
-                responses.append(self.post(message))
-            except SlackDeliveryError as exc:
-                if len(messages) == 1:
-                    raise
-                raise SlackDeliveryError(f"{exc} (messages {index + 1} to {len(messages)} of {len(messages)}"
-                                         f" were not delivered; {index} were)") from None
-        return responses
+        """A text of any length, without a summary: the details messages alone."""
+        return send_report(self, None, report)
 
     def send_error(self, message: str) -> requests.Response:
-        """An error notice: a title line, then the message; returns the last response."""
+        """An error notice: a title line, then the message; returns the last answer."""
         return self.send(f"{ERROR_TITLE}\n{message}")[-1]
+
+
+class Webhook(SlackPoster):
+    """An incoming webhook: messages in the channel, in order (a webhook cannot reply in a thread)."""
+
+    def __init__(self, url: str, delivery: Delivery | None = None, **timing: Any) -> None:
+        super().__init__(delivery, **timing)
+        self.url = url
+        register_url(url)
+
+    def post_message(self, text: str, blocks: Blocks | None = None, thread: str | None = None) -> requests.Response:
+        return self._post(self.url, {"text": text, **({"blocks": blocks} if blocks else {})})
+
+    def post(self, text: str) -> requests.Response:
+        """One message as it is."""
+        return self.post_message(text)
+
+    def refusal(self, response: requests.Response) -> str | None:
+        if response.status_code == 200 and response.text.strip() == "ok":
+            return None
+        return response.text.strip()[:200] or "(empty body)"
+
+
+class BotChannel(SlackPoster):
+    """A channel a bot posts to with chat.postMessage; replies go into the first message's thread."""
+
+    def __init__(self, token: str, channel: str, api_url: str, delivery: Delivery | None = None,
+                 **timing: Any) -> None:
+        super().__init__(delivery, **timing)
+        self.channel, self.url = channel, api_url.rstrip("/") + "/chat.postMessage"
+        self._headers = {"Authorization": f"Bearer {token}"}
+        register_secret(token)
+
+    def post_message(self, text: str, blocks: Blocks | None = None, thread: str | None = None) -> requests.Response:
+        payload: dict[str, Any] = {"channel": self.channel, "text": text}
+        if blocks:
+            payload["blocks"] = blocks
+        if thread:
+            payload["thread_ts"] = thread
+        return self._post(self.url, payload, self._headers)
+
+    def thread_of(self, response: requests.Response) -> str | None:
+        return response.json()["ts"]
+
+    def refusal(self, response: requests.Response) -> str | None:
+        try:
+            answer = response.json()
+        except ValueError:
+            return response.text.strip()[:200] or "(empty body)"
+        if response.status_code == 200 and answer.get("ok") is True and answer.get("ts"):
+            return None
+        return str(answer.get("error") or answer)[:200]
+
+
+def send_report(poster: SlackPoster, summary: tuple[str, Blocks] | None,
+                details: str | None) -> list[requests.Response]:
+    """The summary (text and blocks) first, then the details escaped for Slack, split on line
+    boundaries, numbered, paced, in order, in the summary's thread where the way allows.
+
+    Raises:
+        SlackDeliveryError: a message was refused; the text says which ones did not arrive.
+    """
+    sent: list[requests.Response] = []
+    thread = None
+    if summary is not None:
+        sent.append(poster.post_message(*summary))
+        thread = poster.thread_of(sent[0])
+    messages = number_messages(split_message(escape_for_slack(details), poster.delivery.message_limit)) if details else []
+    for index, message in enumerate(messages):
+        if sent:
+            poster.sleep(poster.delivery.interval)
+        try:
+            sent.append(poster.post_message(message, thread=thread))
+        except SlackDeliveryError as exc:
+            if len(sent) == 0 and len(messages) == 1:
+                raise
+            what, before = ("details", ", after the summary") if summary else ("messages", "")
+            raise SlackDeliveryError(f"{exc} ({what} {index + 1} to {len(messages)} of {len(messages)} were not"
+                                     f" delivered; {index} were{before})") from None
+    return sent

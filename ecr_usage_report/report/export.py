@@ -9,6 +9,7 @@ import io
 import json
 from typing import Any
 
+from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.join import UsageIndex
 from ecr_usage_report.analysis.rules import Candidate, Thresholds, last_run_of, monthly_cost
@@ -72,8 +73,9 @@ def candidate_record(candidate: Candidate, limits: Thresholds) -> dict[str, Any]
     }
 
 
-def export_document(inventory: Inventory, findings: Findings, email: str) -> dict[str, Any]:
-    """The whole inventory and the candidates, in the documented schema."""
+def export_document(inventory: Inventory, findings: Findings, email: str,
+                    comparison: Comparison | None = None) -> dict[str, Any]:
+    """The whole inventory and the candidates (and what changed since the last report), in the documented schema."""
     limits = findings.thresholds
     repositories = [repository_record(region, repo, findings.usage[region], inventory.last_runs)
                     for region, data in sorted(inventory.ecr.items()) for repo in data.repositories]
@@ -93,6 +95,7 @@ def export_document(inventory: Inventory, findings: Findings, email: str) -> dic
                       for region, listed in sorted(inventory.functions.items()) for function in listed],
         "deletion_candidates": [candidate_record(candidate, limits) for candidate in findings.candidates],
         "errors": [{"where": error.where, "message": error.message} for error in inventory.errors],
+        "comparison": comparison.as_record() if comparison else None,
     }
 
 

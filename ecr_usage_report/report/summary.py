@@ -1,0 +1,117 @@
+"""The summary message: what a team reads in 30 seconds, in Block Kit with a plain-text fallback (pure).
+
+Totals, what changed since the last report, the five largest repositories, the deletion
+candidates, warnings and the count of errors; the manual's lines follow as the details.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ecr_usage_report.analysis.comparison import Comparison
+from ecr_usage_report.analysis.findings import Findings
+from ecr_usage_report.analysis.rules import IDLE, monthly_cost
+from ecr_usage_report.deliver.split import escape_for_slack
+from ecr_usage_report.inventory.model import Inventory, ReadError
+from ecr_usage_report.report.text import gb, usd
+from ecr_usage_report.report.times import format_kst
+
+TOP = 5
+BAR_CHARS = 12
+FULL_BAR, EMPTY_BAR = "█", "░"
+HEADER_LIMIT = 150  # Slack's limit for a header block's text
+SECTION_LIMIT = 3000  # and for a section's
+
+
+@dataclass(frozen=True)
+class SummaryContext:
+    """What the summary says about where things are: the export's place, where the details go."""
+
+    s3_uri: str | None  # REPORT_S3_URI, when set
+    details_note: str  # e.g. "Details follow in this message's thread."
+
+
+def bar(size: int, largest: int) -> str:
+    """A bar of BAR_CHARS characters, filled in proportion to the largest."""
+    filled = round(BAR_CHARS * size / largest) if largest else 0
+    return FULL_BAR * filled + EMPTY_BAR * (BAR_CHARS - filled)
+
+
+def signed_gb(size_bytes: int) -> str:
+    return ("+" if size_bytes >= 0 else "-") + gb(abs(size_bytes))
+
+
+def totals_lines(inventory: Inventory, findings: Findings) -> list[str]:
+    repositories = [repo for data in inventory.ecr.values() for repo in data.repositories]
+    total = sum(repo.size_bytes for repo in repositories)
+    filled = sum(1 for data in inventory.ecr.values() if data.repositories)
+    return [f"*{len(repositories)} repositories*, {sum(len(r.images) for r in repositories)} images, "
+            f"*{gb(total)} GB*, *{usd(monthly_cost(total, findings.thresholds.price_per_gb_month))} a month*"
+            f" (in {filled} of {len(inventory.regions)} regions scanned)"]
+
+
+def change_lines(comparison: Comparison | None, context: SummaryContext) -> list[str]:
+    if context.s3_uri is None:
+        return ["*Since the last report:* not compared (set REPORT_S3_URI to keep reports and compare them)"]
+    if comparison is None:
+        return [f"*Since the last report:* no earlier report in {context.s3_uri}; this is the first"]
+    (size_then, size_now), (cost_then, cost_now) = comparison.size_bytes, comparison.monthly_cost_usd
+    lines = [f"*Since the last report* ({comparison.previous_at[:10]}): {gb(size_then)} → {gb(size_now)} GB"
+             f" ({signed_gb(size_now - size_then)}), {usd(cost_then)} → {usd(cost_now)} a month"]
+    for title, keys in (("added", comparison.added), ("removed", comparison.removed),
+                        ("new deletion candidates", comparison.new_candidates)):
+        if keys:
+            names = ", ".join(f"{region} {name}" for region, name in keys[:TOP])
+            more = f" and {len(keys) - TOP} more" if len(keys) > TOP else ""
+            lines.append(f"• {len(keys)} {title}: {names}{more}")
+    if comparison.grew:
+        lines.append("• grew most: " + ", ".join(f"{region} {name} {signed_gb(grown)} GB"
+                                                for (region, name), grown in comparison.grew))
+    return lines
+
+
+def largest_lines(inventory: Inventory) -> list[str]:
+    repositories = sorted(((region, repo) for region, data in inventory.ecr.items() for repo in data.repositories),
+                          key=lambda pair: (-pair[1].size_bytes, pair[0], pair[1].name))[:TOP]
+    if not repositories:
+        return []
+    largest = repositories[0][1].size_bytes
+    width = max(len(f"{region} {repo.name}") for region, repo in repositories)
+    rows = [f"{(region + ' ' + repo.name).ljust(width)} {bar(repo.size_bytes, largest)} {gb(repo.size_bytes)} GB"
+            for region, repo in repositories]
+    return ["*Largest repositories*", "```", *rows, "```"]
+
+
+def candidates_lines(findings: Findings) -> list[str]:
+    candidates, price = findings.candidates, findings.thresholds.price_per_gb_month
+    total = sum(c.repository.size_bytes for c in candidates)
+    lines = [f"*Deletion candidates: {len(candidates)}*, {gb(total)} GB, {usd(monthly_cost(total, price))} a month"]
+    lines += [f"• {c.region} {c.repository.name}: {gb(c.repository.size_bytes)} GB"
+              f" ({usd(monthly_cost(c.repository.size_bytes, price))}), {'idle' if c.reason == IDLE else 'unused'}"
+              for c in candidates[:TOP]]
+    if len(candidates) > TOP:
+        lines.append(f"• and {len(candidates) - TOP} more in the details")
+    return lines
+
+
+def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
+    warnings = []
+    if findings.unjudged_regions:
+        warnings.append("• not judged, their functions could not all be read: " + ", ".join(findings.unjudged_regions))
+    lines = ["*Warnings:*", *warnings] if warnings else ["*Warnings:* none"]
+    return lines + [f"*Errors:* {len(errors)}" + (" (listed at the end of the details)" if errors else "")]
+
+
+def summary(inventory: Inventory, findings: Findings, email: str, comparison: Comparison | None,
+            context: SummaryContext, run_errors: tuple[ReadError, ...] = ()) -> tuple[str, list[dict[str, Any]]]:
+    """The summary as (plain-text fallback, Block Kit blocks)."""
+    title = f"ECR usage report · {email} · {format_kst(findings.now)[:10]}"[:HEADER_LIMIT]
+    errors = [*inventory.errors, *run_errors]
+    sections = [totals_lines(inventory, findings), change_lines(comparison, context), largest_lines(inventory),
+                candidates_lines(findings), warning_lines(findings, errors), [f"_{context.details_note}_"]]
+    sections = [[escape_for_slack(line) for line in lines] for lines in sections if lines]
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]
+    for lines in sections:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:SECTION_LIMIT]}})
+    text = "\n\n".join([title, *("\n".join(lines) for lines in sections)])
+    return text, blocks
