@@ -2,7 +2,8 @@
 
     python -m devtools.demo [--send] [any lambda_function.py option, e.g. --format json]
 
---send posts the report to a local fake Slack webhook and prints what it received.
+--send posts the report to a local fake Slack, through its webhook and then as a bot (the details
+in the summary's thread), and prints what it took.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 import sys
 
 from devtools.aws_layer import LayeredMotoServer
-from devtools.fake_slack import FakeSlack
+from devtools.fake_slack import BOT_TOKEN, CHANNEL, FakeSlack
 from devtools.simulated_account import Seeder, demo_account
 
 DEMO_ENV = {
@@ -37,11 +38,18 @@ def main(argv: list[str]) -> int:
         if not send:
             return lambda_function.main(["--dry-run", *argv])
         with FakeSlack() as slack:
-            os.environ["SLACK_DDPS"] = slack.url
-            code = lambda_function.main(argv)
-            for index, text in enumerate(slack.texts(), start=1):
-                print(f"--- Slack message {index} ---\n{text}")
-            return code
+            codes = []
+            for mode, env in (("webhook", {"SLACK_DDPS": slack.url}),
+                              ("bot", {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_CHANNEL": CHANNEL,
+                                       "SLACK_API_URL": slack.api_url})):
+                slack.reset()
+                os.environ.update(env)
+                codes.append(lambda_function.main(argv))
+                print(f"=== what the fake Slack took, as the {mode} posts it ===")
+                for index, received in enumerate(slack.accepted(), start=1):
+                    where = f" (a reply in thread {received.payload['thread_ts']})" if "thread_ts" in received.payload else ""
+                    print(f"--- Slack message {index}{where} ---\n{received.payload['text']}")
+            return max(codes)
     finally:
         server.stop()
 

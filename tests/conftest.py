@@ -14,6 +14,7 @@ from devtools.aws_layer import LayeredMotoServer  # noqa: E402
 from devtools.fake_slack import FakeSlack  # noqa: E402
 from devtools.simulated_account import RegionSpec, Seeder  # noqa: E402
 from ecr_usage_report.aws.clients import clear_shared_factories  # noqa: E402
+from ecr_usage_report.aws.secrets import forget_secrets  # noqa: E402
 from ecr_usage_report.deliver import slack as slack_delivery  # noqa: E402
 
 # Handler-level tests post to the local webhook without the pauses a real channel needs.
@@ -34,9 +35,10 @@ def aws_server() -> Iterator[LayeredMotoServer]:
 @pytest.fixture
 def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> LayeredMotoServer:
     """An empty simulated AWS account reached through AWS_ENDPOINT_URL, with dummy credentials; the
-    container's shared clients start empty, as in a new Lambda container."""
+    container's shared clients and secrets start empty, as in a new Lambda container."""
     aws_server.reset()
     clear_shared_factories()
+    forget_secrets()
     for name in CLEARED_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_server.endpoint_url)

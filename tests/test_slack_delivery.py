@@ -354,3 +354,13 @@ def test_the_manuals_functions_post_to_the_webhook_in_slack_ddps(slack):
     slack_utils.send_report_to_slack("the report")
 
     assert slack.texts() == ["a &lt;b&gt; &amp; c", "the report"]
+
+
+@pytest.mark.parametrize("blocks", [
+    [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}] * 51,
+    [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+    [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+], ids=["51-blocks", "long-section", "long-header"])
+def test_blocks_past_slacks_limits_are_refused_as_slack_refuses_them(slack, waits, blocks):
+    with pytest.raises(SlackDeliveryError, match="HTTP 400 invalid_blocks"):
+        waits.webhook(slack.url).post_message("fallback text", blocks)
