@@ -25,6 +25,7 @@ THRESHOLD_SOURCES = {
     "price_per_gb_month": ("price_per_gb_month", "ECR_PRICE_PER_GB_MONTH", float, 0.0),
     "unused_days": ("unused_days", "UNUSED_DAYS", int, 1),
     "idle_days": ("idle_days", "IDLE_DAYS", int, 1),
+    "archive_price_per_gb_month": ("archive_price_per_gb_month", "ECR_ARCHIVE_PRICE_PER_GB_MONTH", float, 0.0),
 }
 DEFAULT_MAX_WORKERS = 48  # AWS calls in flight at once, a paced call waiting for its token among them
 MAX_WORKERS_LIMIT = 64
