@@ -29,7 +29,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
-from devtools.ecr_images import ACCOUNT, PRINCIPAL_PATTERN, EcrImages
+from devtools.ecr_images import ACCOUNT, HIDDEN_TAG_PREFIX, PRINCIPAL_PATTERN, EcrImages
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 Key = tuple[str, str]
@@ -646,13 +646,34 @@ class AwsLayer:
         return {detail.get("imageDigest"): detail.get("imageSizeInBytes") for detail in doc.get("imageDetails") or []}
 
     def _put_image(self, req: Request) -> Response:
-        """Give a pushed manifest the digest AWS gives it, its SHA-256 (moto's is random for an index)."""
+        """Give a pushed manifest the digest AWS gives it, its SHA-256 (moto's is random for an index),
+        and keep the image a moved tag leaves untagged, as AWS does (moto deletes it)."""
         params = req.json()
         manifest = params.get("imageManifest")
         if not isinstance(manifest, str):
             return self._forward(req)
         digest = self.ecr_images.pushed(manifest)
+        if params.get("imageTag"):
+            self._keep_image_of_tag(req.region, access_key(req.environ), params.get("repositoryName", ""),
+                                    params["imageTag"], digest)
         return self._forward(req, json.dumps({"imageDigest": digest, **params}).encode())
+
+    def _keep_image_of_tag(self, region: str, akid: str, repository: str, tag: str, new_digest: str) -> None:
+        """Before `tag` moves to another manifest, give the image holding it alone a hidden tag:
+        moto then only removes `tag` from it, and the layer never shows the hidden tag."""
+        found = self._ecr_in_process(region, akid, "BatchGetImage",
+                                     {"repositoryName": repository, "imageIds": [{"imageTag": tag}]})
+        [image] = (found.json() or {}).get("images") or [None] if found.ok else [None]
+        if image is None or image["imageId"]["imageDigest"] == new_digest:
+            return
+        listed = self._ecr_in_process(region, akid, "DescribeImages",
+                                      {"repositoryName": repository, "imageIds": [{"imageTag": tag}]})
+        [detail] = (listed.json() or {}).get("imageDetails") or [{}]
+        if detail.get("imageTags") == [tag]:
+            self._ecr_in_process(region, akid, "PutImage", {
+                "repositoryName": repository, "imageManifest": image["imageManifest"],
+                "imageDigest": image["imageId"]["imageDigest"],
+                "imageTag": HIDDEN_TAG_PREFIX + image["imageId"]["imageDigest"][7:19]})
 
     def _batch_get_image(self, req: Request) -> Response:
         """BatchGetImage as AWS answers it: at most 100 images, an archived one cannot be read, each

@@ -18,6 +18,7 @@ INDEX_MEDIA_TYPES = frozenset({"application/vnd.docker.distribution.manifest.lis
                                "application/vnd.oci.image.index.v1+json"})
 ACCOUNT = "123456789012"
 PRINCIPAL_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@-]+(/[\w+=,.@-]+)*$")
+HIDDEN_TAG_PREFIX = "layer-untagged-"  # keeps in moto an image a moved tag left untagged; never shown
 ImageKey = tuple[str, str, str]  # (region, repository, digest)
 
 
@@ -152,6 +153,9 @@ class EcrImages:
         """Add what AWS tells of one image; values already set (image_overrides) are kept."""
         digest = detail.get("imageDigest", "")
         key = (region, repository, digest)
+        tags = [tag for tag in detail.pop("imageTags", None) or [] if not tag.startswith(HIDDEN_TAG_PREFIX)]
+        if tags:  # AWS leaves imageTags out of an untagged image's detail
+            detail["imageTags"] = tags
         manifest = self.manifest(digest)
         is_index = detail.get("imageManifestMediaType") in INDEX_MEDIA_TYPES
         if is_index and detail.get("imageSizeInBytes") is None:

@@ -162,3 +162,14 @@ def test_pull_time_update_exclusions_are_kept_per_region(aws, ecr):
     with pytest.raises(ClientError) as unknown:
         elsewhere.deregister_pull_time_update_exclusion(principalArn=caller)
     assert unknown.value.response["Error"]["Code"] == "ExclusionNotFoundException"
+
+
+def test_a_moved_tag_leaves_its_old_image_untagged(ecr):
+    old = push(ecr, image_manifest("old"), "v1")
+    new = push(ecr, image_manifest("new"), "v1")  # moto alone deletes the old image
+    listed = details(ecr)
+    assert set(listed) == {old, new}
+    assert listed[new]["imageTags"] == ["v1"] and "imageTags" not in listed[old]
+    assert list(details(ecr, filter={"tagStatus": "UNTAGGED"})) == [old]
+    again = push(ecr, image_manifest("newer"), "v1")
+    assert set(details(ecr)) == {old, new, again}

@@ -103,15 +103,16 @@ def storage_lines(repository: Repository) -> list[str]:
                      f" / archived {count(len(repository.archived), 'image')} {gb(repository.archived_size_bytes)} GB,"
                      f" last archived {format_kst(last)}")
     kinds = []
-    if repository.indexes:
-        kinds.append(f"{count(len(repository.indexes), 'index', 'indexes')} of"
-                     f" {count(len(repository.platform_images), 'platform image')}")
     unread = repository.unread_indexes
+    if repository.indexes:
+        platforms = count(len(repository.platform_images), "platform image")
+        kinds.append(f"{count(len(repository.indexes), 'index', 'indexes')}"
+                     + (f", {platforms} known" if unread else f" of {platforms}"))
     if unread:
         archived = sum(1 for image in unread if image.is_archived)
-        reasons = [f"{archived} archived" if archived else "", f"{len(unread) - archived} unreadable (see ERRORS)"
-                   if len(unread) > archived else ""]
-        kinds.append(f"{count(len(unread), 'index manifest')} not read ({', '.join(r for r in reasons if r)})")
+        reasons = [f"{archived} archived"] if archived else []
+        reasons += [f"{len(unread) - archived} failed, see ERRORS"] if len(unread) > archived else []
+        kinds.append(f"{count(len(unread), 'index manifest')} not read ({', '.join(reasons)})")
     if repository.referrers:
         subjects = {image.subject_digest for image in repository.referrers}
         kinds.append(f"{count(len(repository.referrers), 'referrer')} of {count(len(subjects), 'image')}"
