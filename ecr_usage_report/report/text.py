@@ -242,12 +242,8 @@ def storage_summary_lines(inventory: Inventory, limits: Thresholds) -> list[str]
 
 def problem_summary_lines(problems: Iterable[ImageProblem]) -> list[str]:
     """The functions whose image Lambda can no longer pull or run, each with why."""
-    problems = list(problems)
-    if not problems:
-        return []
-    lines = [f"Functions whose image will not run : {len(problems)}"]
-    lines += [f"- {problem.region} {problem.label} : {problem_text(problem)}" for problem in problems]
-    return lines
+    lines = [f"- {problem.region} {problem.label} : {problem_text(problem)}" for problem in problems]
+    return [f"Functions whose image will not run : {len(lines)}", *lines] if lines else []
 
 
 def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds) -> str:
