@@ -163,7 +163,8 @@ class EcrImages:
             known = [size for size in children if size is not None]
             if known:  # "If the image is a manifest list, this will be the max size of all manifests in the list."
                 detail["imageSizeInBytes"] = max(known)
-        artifact = manifest.get("artifactType") or (None if is_index else (manifest.get("config") or {}).get("mediaType"))
+        config = {} if is_index else manifest.get("config") or {}
+        artifact = manifest.get("artifactType") or config.get("mediaType")
         if artifact:
             detail.setdefault("artifactMediaType", artifact)
         subject = (manifest.get("subject") or {}).get("digest")

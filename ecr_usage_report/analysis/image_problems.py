@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from ecr_usage_report.inventory.model import Function, Image, Inventory, Repository, repository_of
 
 ARCHIVED, INDEX, GONE, REPOSITORY_GONE = "archived", "index", "gone", "repository gone"
-CodeRef = tuple[str, str, str | None]  # (qualifier: "" for $LATEST, "version 3: live" for an aliased version; ImageUri; ResolvedImageUri)
+# (qualifier: "" for $LATEST, "version 3: live" for an aliased version; ImageUri; ResolvedImageUri)
+CodeRef = tuple[str, str, str | None]
 
 
 @dataclass(frozen=True)

@@ -72,13 +72,15 @@ def index_children(client: Any, region: str, name: str,
             answer = client.batch_get_image(repositoryName=name, imageIds=[{"imageDigest": d} for d in asked],
                                             acceptedMediaTypes=sorted(storage.INDEX_MEDIA_TYPES))
         except AWS_ERRORS as exc:
-            errors.append(ReadError(region, LABEL, f"{name} index manifests", f"BatchGetImage {error_message(exc)}"))
+            errors.append(ReadError(region, LABEL, f"{name} index manifests",
+                                    f"BatchGetImage {error_message(exc)}"))
             continue
         for image in answer.get("images", []):
             digest = image.get("imageId", {}).get("imageDigest", "")
             listed = listed_manifests(image.get("imageManifest", ""))
             if listed is None:
-                errors.append(ReadError(region, LABEL, f"{name}@{digest}", "BatchGetImage: not an image index manifest"))
+                errors.append(ReadError(region, LABEL, f"{name}@{digest}",
+                                        "BatchGetImage: not an image index manifest"))
             else:
                 children[digest] = listed
         errors += [ReadError(region, LABEL, f"{name}@{failure.get('imageId', {}).get('imageDigest', '')}",
@@ -95,7 +97,8 @@ def listed_manifests(manifest: str) -> tuple[str, ...] | None:
         return None
     if not isinstance(entries, list):
         return None
-    return tuple(entry["digest"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("digest"), str))
+    return tuple(entry["digest"] for entry in entries
+                 if isinstance(entry, dict) and isinstance(entry.get("digest"), str))
 
 
 def read_repository(client: Any, region: str, name: str, uri: str) -> tuple[Repository | None, list[ReadError]]:

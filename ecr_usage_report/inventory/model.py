@@ -144,10 +144,6 @@ class EcrRegion:
     def size_bytes(self) -> int:
         return sum(repository.size_bytes for repository in self.repositories)
 
-    @cached_property
-    def archived_size_bytes(self) -> int:
-        return sum(repository.archived_size_bytes for repository in self.repositories)
-
 
 @dataclass(frozen=True)
 class AliasedVersion:

@@ -7,9 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import ImageProblem

@@ -137,7 +137,8 @@ def problem_text(problem: ImageProblem) -> str:
         return f"its tag {tag_of(problem.uri)} now names {what}: deploying that tag fails"
     if problem.problem == ARCHIVED:
         since = problem.image.last_archived_at if problem.image else None
-        return f"its image {ref} is archived (since {format_kst(since)}): its next cold start fails until it is restored"
+        return (f"its image {ref} is archived (since {format_kst(since)}):"
+                " its next cold start fails until it is restored")
     if problem.problem == INDEX:
         return f"its image {ref} is an image index, which Lambda cannot run"
     if problem.problem == GONE:
