@@ -3,9 +3,12 @@
 Region object: {'repositories': [...], 'totalSizeGB', 'totalSizeBytes', 'errors': [(repository, message)]}
 Repository object: {'repositoryName', 'repositoryUri', 'images': [...], 'totalSizeGB',
     'totalSizeBytes', 'lastPushedDate' (datetime or None when empty),
-    'lifecyclePolicy' (True, False, or None when it could not be read: see 'lifecyclePolicyError')}
+    'lifecyclePolicy' (True, False, or None when it could not be read: see 'lifecyclePolicyError'),
+    'indexManifests': {index digest: [digests its manifest lists]} (indexes whose manifest was read)}
 Image object: {'imageTags', 'imageSizeGB', 'imagePushedAt', 'imageUris', 'imageDigest',
-    'imageSizeBytes', 'lastRecordedPullTime' (datetime or None)}
+    'imageSizeBytes', 'lastRecordedPullTime' (datetime or None), 'imageStatus' (ACTIVE, ARCHIVED,
+    ACTIVATING), 'lastArchivedAt', 'imageManifestMediaType', 'artifactMediaType', 'subjectManifestDigest'}
+Sizes count each distinct manifest once, archived ones too: an image index adds nothing of its own.
 """
 from __future__ import annotations
 

@@ -29,6 +29,8 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
+from devtools.ecr_images import ACCOUNT, HIDDEN_TAG_PREFIX, PRINCIPAL_PATTERN, EcrImages
+
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 Key = tuple[str, str]
 
@@ -89,6 +91,7 @@ THROTTLES = {  # service -> (code, status)
 }
 HTTP_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 ECR_PAGE = (100, 1000)  # (default, max)
+BATCH_GET_IMAGE_MAX = 100  # imageIds in one BatchGetImage (botocore's model: max 100)
 LAMBDA_PAGE = (50, 50)
 
 
@@ -290,10 +293,22 @@ def default_logging_config(name: str, given: dict | None) -> dict:
 READ_PREFIXES = ("Describe", "List", "Get")  # operations that only read state
 
 
+def access_key(environ: dict) -> str:
+    """The access key a request is signed with ("" when unsigned)."""
+    return environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
+
+
+def json_answer(doc: dict) -> Response:
+    """A 200 answer of the JSON protocol."""
+    body = json.dumps(doc).encode()
+    return Response("200 OK", [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body))),
+                               ("x-amzn-RequestId", "x")], body)
+
+
 def answer_key(req: Request) -> tuple:
     """What makes two reads the same: operation, region, caller, method, path, query and body."""
     env = req.environ
-    caller = env.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0]
+    caller = access_key(env)
     return (req.operation, req.region, caller, env.get("REQUEST_METHOD"), env.get("PATH_INFO"),
             env.get("QUERY_STRING"), req.body)
 
@@ -316,6 +331,8 @@ class AwsLayer:
         self.peak_in_flight = 0  # most calls answered at once since reset_counts()
         self.image_overrides: dict = {}
         self.log_stream_overrides: dict = {}
+        self.ecr_images = EcrImages()  # storage class, index sizes, referrers, pulls and exclusions
+        self.wall_clock: Callable[[], float] = time.time  # when an image is archived or a manifest pulled
         self.short_pages: int | None = None  # answer at most this many items a page, as AWS may do
         self.rate_quotas: tuple[RateQuota, ...] = ()  # enforced per region, as AWS does (e.g. AWS_RATE_QUOTAS)
         self.clock: Callable[[], float] = time.monotonic  # what the quotas' buckets refill by
@@ -333,7 +350,13 @@ class AwsLayer:
         self._aliases: dict[tuple[str, str, str], str] = {}  # (region, name, alias) -> version
         self._handlers: dict[str, Callable[[Request], Response]] = {
             "DescribeRepositories": lambda r: self._page_ecr(r, "repositories", "repositoryNames"),
-            "DescribeImages": lambda r: self._page_ecr(r, "imageDetails", "imageIds"),
+            "DescribeImages": self._describe_images,
+            "PutImage": self._put_image,
+            "BatchGetImage": self._batch_get_image,
+            "UpdateImageStorageClass": self._update_image_storage_class,
+            "RegisterPullTimeUpdateExclusion": self._register_exclusion,
+            "DeregisterPullTimeUpdateExclusion": self._deregister_exclusion,
+            "ListPullTimeUpdateExclusions": self._list_exclusions,
             "ListFunctions": self._list_functions,
             "GetFunction": self._get_function,
             "GetFunctionConfiguration": self._get_function,
@@ -398,9 +421,10 @@ class AwsLayer:
         self.cache_reads = False
         self.latency = 0.0
         self.throttle_fraction = 0.0
+        self.ecr_images.reset()
         with self._lock:
             self.rate_quotas = ()
-            self.clock, self.sleep = time.monotonic, time.sleep
+            self.clock, self.sleep, self.wall_clock = time.monotonic, time.sleep, time.time
             self._buckets.clear()
             self.image_overrides.clear()
             self.log_stream_overrides.clear()
@@ -544,11 +568,12 @@ class AwsLayer:
         """The page size, cut to `short_pages` when set."""
         return min(size, self.short_pages) if self.short_pages else size
 
-    def _page_ecr(self, req: Request, key: str, filter_key: str) -> Response:
-        """Page an ECR listing like AWS (maxResults / nextToken)."""
+    def _page_ecr(self, req: Request, key: str, filter_key: str,
+                  edit: Callable[[dict], None] = lambda doc: None) -> Response:
+        """Page an ECR listing like AWS (maxResults / nextToken), after image_overrides and `edit`."""
         params = req.json()
         if params.get(filter_key):
-            return self._rewrite(self._forward(req), self._override_images)
+            return self._rewrite(self._rewrite(self._forward(req), self._override_images), edit)
         try:
             offset = decode_token(params.pop("nextToken", None))
             size = self._shorten(page_size(params.pop("maxResults", None), ECR_PAGE))
@@ -556,7 +581,7 @@ class AwsLayer:
             return error_response(req.service, "InvalidParameterException",
                                   "Invalid parameter at 'nextToken' or 'maxResults'", 400)
         resp = self._forward(req, json.dumps(params).encode())
-        resp = self._rewrite(resp, self._override_images)
+        resp = self._rewrite(self._rewrite(resp, self._override_images), edit)
         return self._rewrite(resp, lambda doc: self._slice(doc, key, "nextToken", offset, size))
 
     @staticmethod
@@ -581,20 +606,150 @@ class AwsLayer:
         edit(doc)
         return resp.with_json(doc)
 
-    def _resolve_tag(self, region: str, akid: str, repo: str, tag: str) -> str | None:
-        """Digest of repo:tag, asked from moto's ECR in-process."""
-        scope = f"{akid}/20260101/{region}/ecr/aws4_request"
+    def _ecr_in_process(self, region: str, akid: str, operation: str, params: dict) -> Response:
+        """An ECR call answered by moto in-process: not counted, failed, throttled or edited."""
+        scope = f"{akid or 'testing'}/20260101/{region}/ecr/aws4_request"
         environ = EnvironBuilder(
             method="POST", path="/",
-            headers={"X-Amz-Target": f"{ECR_TARGET}.DescribeImages",
+            headers={"X-Amz-Target": f"{ECR_TARGET}.{operation}",
                      "Content-Type": "application/x-amz-json-1.1",
                      "Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, "
                                       "SignedHeaders=host;x-amz-target, Signature=0"},
-            data=json.dumps({"repositoryName": repo, "imageIds": [{"imageTag": tag}]}),
+            data=json.dumps(params),
         ).get_environ()
-        resp = self._call_app(environ)
+        return self._call_app(environ)
+
+    def _resolve_tag(self, region: str, akid: str, repo: str, tag: str) -> str | None:
+        """Digest of repo:tag, asked from moto's ECR in-process."""
+        resp = self._ecr_in_process(region, akid, "DescribeImages",
+                                    {"repositoryName": repo, "imageIds": [{"imageTag": tag}]})
         details = (resp.json() or {}).get("imageDetails") if resp.ok else None
         return details[0].get("imageDigest") if details else None
+
+    def _describe_images(self, req: Request) -> Response:
+        """DescribeImages as AWS answers it: storage class and its filter, index sizes, referrers, pulls."""
+        params = req.json()
+        repository = params.get("repositoryName", "")
+
+        def complete(doc: dict) -> None:
+            details = doc.get("imageDetails") or []
+            if params.get("imageIds"):  # an index's size is its platform images', which may not be asked for
+                self.ecr_images.complete(req.region, repository, details,
+                                         self._image_sizes(req.region, access_key(req.environ), repository))
+            else:
+                doc["imageDetails"] = self.ecr_images.described(req.region, repository, details,
+                                                                params.get("filter"))
+
+        return self._page_ecr(req, "imageDetails", "imageIds", complete)
+
+    def _image_sizes(self, region: str, akid: str, repository: str) -> dict[str, Any]:
+        """Every image's size in a repository, image_overrides applied (digest -> bytes or None)."""
+        resp = self._ecr_in_process(region, akid, "DescribeImages", {"repositoryName": repository})
+        doc = (resp.json() or {}) if resp.ok else {}
+        self._override_images(doc)
+        return {detail.get("imageDigest"): detail.get("imageSizeInBytes") for detail in doc.get("imageDetails") or []}
+
+    def _put_image(self, req: Request) -> Response:
+        """Give a pushed manifest the digest AWS gives it, its SHA-256 (moto's is random for an index),
+        and keep the image a moved tag leaves untagged, as AWS does (moto deletes it)."""
+        params = req.json()
+        manifest = params.get("imageManifest")
+        if not isinstance(manifest, str):
+            return self._forward(req)
+        digest = self.ecr_images.pushed(manifest)
+        if params.get("imageTag"):
+            self._keep_image_of_tag(req.region, access_key(req.environ), params.get("repositoryName", ""),
+                                    params["imageTag"], digest)
+        return self._forward(req, json.dumps({"imageDigest": digest, **params}).encode())
+
+    def _keep_image_of_tag(self, region: str, akid: str, repository: str, tag: str, new_digest: str) -> None:
+        """Before `tag` moves to another manifest, give the image holding it alone a hidden tag:
+        moto then only removes `tag` from it, and the layer never shows the hidden tag."""
+        found = self._ecr_in_process(region, akid, "BatchGetImage",
+                                     {"repositoryName": repository, "imageIds": [{"imageTag": tag}]})
+        [image] = (found.json() or {}).get("images") or [None] if found.ok else [None]
+        if image is None or image["imageId"]["imageDigest"] == new_digest:
+            return
+        listed = self._ecr_in_process(region, akid, "DescribeImages",
+                                      {"repositoryName": repository, "imageIds": [{"imageTag": tag}]})
+        [detail] = (listed.json() or {}).get("imageDetails") or [{}]
+        if detail.get("imageTags") == [tag]:
+            self._ecr_in_process(region, akid, "PutImage", {
+                "repositoryName": repository, "imageManifest": image["imageManifest"],
+                "imageDigest": image["imageId"]["imageDigest"],
+                "imageTag": HIDDEN_TAG_PREFIX + image["imageId"]["imageDigest"][7:19]})
+
+    def _batch_get_image(self, req: Request) -> Response:
+        """BatchGetImage as AWS answers it: at most 100 images, an archived one cannot be read, each
+        failure names the image asked for, and every manifest read records a pull unless the caller
+        is on the region's pull-time update exclusion list."""
+        params = req.json()
+        asked = params.get("imageIds") or []
+        if len(asked) > BATCH_GET_IMAGE_MAX:
+            return error_response(req.service, "ValidationException",
+                                  "1 validation error detected: Value at 'imageIds' failed to satisfy constraint: "
+                                  f"Member must have length less than or equal to {BATCH_GET_IMAGE_MAX}", 400)
+        resp = self._forward(req)
+        doc = resp.json() if resp.ok else None
+        if not isinstance(doc, dict):
+            return resp
+        repository, akid = params.get("repositoryName", ""), access_key(req.environ)
+        found = {image["imageId"]["imageDigest"]: image for image in doc.get("images") or []}
+        images, failures = [], []
+        for image_id in asked:
+            digest = image_id.get("imageDigest") or self._resolve_tag(req.region, akid, repository,
+                                                                       image_id.get("imageTag", ""))
+            key = (req.region, repository, digest or "")
+            if digest not in found or self.ecr_images.is_archived(key):  # an archived image cannot be pulled
+                failures.append({"imageId": image_id, "failureCode": "ImageNotFound",
+                                 "failureReason": "Requested image not found"})
+                continue
+            images.append({**found[digest], "imageId": {**image_id, "imageDigest": digest}})
+            self.ecr_images.pulled(key, akid, self.wall_clock())
+        return resp.with_json({**doc, "images": images, "failures": failures})
+
+    def _update_image_storage_class(self, req: Request) -> Response:
+        """Archive an image or restore it (moto has no archive)."""
+        params = req.json()
+        repository, image_id = params.get("repositoryName", ""), params.get("imageId") or {}
+        target = params.get("targetStorageClass")
+        if target not in ("ARCHIVE", "STANDARD"):
+            return error_response(req.service, "InvalidParameterException",
+                                  f"Invalid parameter at 'targetStorageClass': {target!r}", 400)
+        found = self._ecr_in_process(req.region, access_key(req.environ), "DescribeImages",
+                                     {"repositoryName": repository, "imageIds": [image_id]})
+        details = (found.json() or {}).get("imageDetails") if found.ok else None
+        if not details:
+            return found if not found.ok else error_response(
+                req.service, "ImageNotFoundException", f"The image {image_id} does not exist", 400)
+        digest = details[0]["imageDigest"]
+        status = self.ecr_images.move((req.region, repository, digest), target, self.wall_clock())
+        return json_answer({"registryId": ACCOUNT, "repositoryName": repository,
+                            "imageId": {**image_id, "imageDigest": digest}, "imageStatus": status})
+
+    def _register_exclusion(self, req: Request) -> Response:
+        """Add a principal to the region's pull-time update exclusion list."""
+        principal = req.json().get("principalArn", "")
+        if not PRINCIPAL_PATTERN.match(principal):
+            return error_response(req.service, "InvalidParameterException",
+                                  f"Invalid parameter at 'principalArn': {principal!r}", 400)
+        now = self.wall_clock()
+        if not self.ecr_images.exclude(req.region, principal, now):
+            return error_response(req.service, "ExclusionAlreadyExistsException",
+                                  "The specified pull time update exclusion already exists for the registry.", 400)
+        return json_answer({"principalArn": principal, "createdAt": now})
+
+    def _deregister_exclusion(self, req: Request) -> Response:
+        """Remove a principal from the region's pull-time update exclusion list."""
+        principal = req.json().get("principalArn", "")
+        if not self.ecr_images.include(req.region, principal):
+            return error_response(req.service, "ExclusionNotFoundException",
+                                  "The specified pull time update exclusion was not found.", 400)
+        return json_answer({"principalArn": principal})
+
+    def _list_exclusions(self, req: Request) -> Response:
+        """The region's pull-time update exclusion list, in one page."""
+        return json_answer({"pullTimeUpdateExclusions": self.ecr_images.exclusions(req.region)})
 
     # ---- Lambda ------------------------------------------------------------
 

@@ -20,16 +20,29 @@ from botocore.config import Config
 DAY = 86_400.0
 ROLE_NAME = "ecr-usage-report-demo-role"
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
+OCI_MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
+OCI_CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
+OCI_EMPTY_TYPE = "application/vnd.oci.empty.v1+json"
 
 
 @dataclass
 class ImageSpec:
-    """One image: its tags, compressed size and ages."""
+    """One image: its tags, compressed size and ages.
+
+    With `platforms` ((platform, bytes), ...) it is an image index of untagged platform images
+    (`size_bytes` is then unused: AWS sizes an index as its largest platform image). `referrers`
+    ((artifact type, bytes), ...) are untagged artifacts pushed with it as their subject (a
+    signature, an SBOM). `archived_days_ago` moves it to the archive once the functions exist.
+    """
 
     tags: list[str]
     size_bytes: int
     pushed_days_ago: float
     pulled_days_ago: float | None = None
+    archived_days_ago: float | None = None
+    platforms: tuple[tuple[str, int], ...] = ()
+    referrers: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -69,6 +82,31 @@ def manifest_for(key: str) -> str:
     })
 
 
+def oci_manifest_for(key: str, artifact_type: str | None = None, subject: dict | None = None) -> str:
+    """A distinct OCI image manifest; with a subject descriptor, a referrer of that artifact type."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    manifest: dict[str, Any] = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST_TYPE,
+        "config": {"mediaType": OCI_EMPTY_TYPE if subject else OCI_CONFIG_TYPE, "size": 2, "digest": f"sha256:{digest}"},
+        "layers": [{"mediaType": artifact_type or "application/vnd.oci.image.layer.v1.tar+gzip", "size": 1000,
+                    "digest": f"sha256:{digest[::-1]}"}],
+    }
+    if artifact_type:
+        manifest["artifactType"] = artifact_type
+    if subject:
+        manifest["subject"] = subject
+    return json.dumps(manifest)
+
+
+def index_manifest_for(platforms: list[tuple[str, str, str]]) -> str:
+    """An OCI image index of (platform "os/arch", manifest, its digest) entries."""
+    return json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX_TYPE, "manifests": [
+        {"mediaType": OCI_MANIFEST_TYPE, "digest": digest, "size": len(manifest.encode()),
+         "platform": dict(zip(("os", "architecture"), platform.split("/", 1)))}
+        for platform, manifest, digest in platforms]})
+
+
 def zip_bytes() -> bytes:
     """A tiny deployment package for Zip functions."""
     buffer = BytesIO()
@@ -88,6 +126,8 @@ class Seeder:
         self.session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
         self.config = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=workers * 2)
         self.digests: dict[tuple[str, str], list[str]] = {}  # (region, repository) -> digest per image
+        self.platforms: dict[str, list[str]] = {}  # an index's digest -> its platform images' digests
+        self.referrers: dict[str, list[str]] = {}  # a subject's digest -> its referrers' digests
 
     def client(self, service: str, region: str) -> Any:
         return self.session.client(service, region_name=region, endpoint_url=self.endpoint_url, config=self.config)
@@ -98,6 +138,7 @@ class Seeder:
         with ThreadPoolExecutor(self.workers) as pool:
             list(pool.map(self.seed_repositories, regions))
             list(pool.map(lambda spec: self.seed_functions(spec, role), regions))
+        self.archive(regions)
 
     def role_arn(self) -> str:
         iam = self.client("iam", "us-east-1")
@@ -113,18 +154,56 @@ class Seeder:
             self.digests[(spec.name, name)] = [self.push(ecr, spec.name, name, index, image) for index, image in enumerate(images)]
 
     def push(self, ecr: Any, region: str, repository: str, index: int, image: ImageSpec) -> str:
-        """Push one image with its first tag, add the others, record what moto cannot store."""
-        manifest = manifest_for(f"{region}/{repository}/{index}")
-        first = {"imageTag": image.tags[0]} if image.tags else {}
+        """Push one image (an index after its platform images), then its referrers; its digest."""
+        key = f"{region}/{repository}/{index}"
+        if image.platforms:
+            children = [(platform, oci_manifest_for(f"{key}/{platform}")) for platform, _ in image.platforms]
+            digests = [self.put(ecr, repository, manifest, [], self.override(image, size, pulled=rank == 0))
+                       for rank, ((_, manifest), (_, size)) in enumerate(zip(children, image.platforms))]
+            manifest = index_manifest_for([(platform, child, digest) for (platform, child), digest in zip(children, digests)])
+            digest = self.put(ecr, repository, manifest, image.tags, self.override(image, None))
+            self.platforms[digest] = digests
+        else:
+            manifest = manifest_for(key)
+            digest = self.put(ecr, repository, manifest, image.tags, self.override(image, image.size_bytes))
+        subject = {"mediaType": json.loads(manifest)["mediaType"], "digest": digest, "size": len(manifest.encode())}
+        self.referrers[digest] = [
+            self.put(ecr, repository, oci_manifest_for(f"{key}/referrer-{rank}", artifact_type, subject), [],
+                     self.override(image, size, pulled=False))
+            for rank, (artifact_type, size) in enumerate(image.referrers)]
+        return digest
+
+    def put(self, ecr: Any, repository: str, manifest: str, tags: list[str], override: dict[str, Any]) -> str:
+        """Push a manifest with its first tag, add the others, record what moto cannot store."""
+        first = {"imageTag": tags[0]} if tags else {}
         digest = ecr.put_image(repositoryName=repository, imageManifest=manifest, **first)["image"]["imageId"]["imageDigest"]
-        for tag in image.tags[1:]:
+        for tag in tags[1:]:
             ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)
         if self.layer is not None:
-            override = {"imageSizeInBytes": image.size_bytes, "imagePushedAt": self.now - image.pushed_days_ago * DAY}
-            if image.pulled_days_ago is not None:
-                override["lastRecordedPullTime"] = self.now - image.pulled_days_ago * DAY
             self.layer.image_overrides[digest] = override
         return digest
+
+    def override(self, image: ImageSpec, size_bytes: int | None, pulled: bool = True) -> dict[str, Any]:
+        """The size and times moto cannot store; an index's size is left to the layer, as AWS computes it."""
+        override: dict[str, Any] = {"imagePushedAt": self.now - image.pushed_days_ago * DAY}
+        if size_bytes is not None:
+            override["imageSizeInBytes"] = size_bytes
+        if pulled and image.pulled_days_ago is not None:
+            override["lastRecordedPullTime"] = self.now - image.pulled_days_ago * DAY
+        return override
+
+    def archive(self, regions: list[RegionSpec]) -> None:
+        """Move the images that say so to the archive, once the functions that run them exist."""
+        for spec in regions:
+            for name, images in spec.repositories.items():
+                for index, image in enumerate(images):
+                    if image.archived_days_ago is None:
+                        continue
+                    digest = self.digests[(spec.name, name)][index]
+                    self.client("ecr", spec.name).update_image_storage_class(
+                        repositoryName=name, imageId={"imageDigest": digest}, targetStorageClass="ARCHIVE")
+                    if self.layer is not None:
+                        self.layer.image_overrides[digest]["lastArchivedAt"] = self.now - image.archived_days_ago * DAY
 
     def seed_functions(self, spec: RegionSpec, role: str) -> None:
         lam = self.client("lambda", spec.name)
@@ -187,10 +266,15 @@ def demo_account() -> list[RegionSpec]:
     seoul.repositories = {
         "ddps/image-resize": [
             ImageSpec(["latest", "v3"], 412 * MB, 3, 0.5),
-            ImageSpec(["v2"], 405 * MB, 40, 30),
+            ImageSpec(["v2"], 405 * MB, 40, 30, archived_days_ago=10),  # archived by a lifecycle rule; the canary pins it
             ImageSpec([], 398 * MB, 90),
         ],
-        "ddps/ml-inference": [ImageSpec(["2024.11"], int(2.1 * GB), 200, 150), ImageSpec(["2025.06"], int(2.3 * GB), 20, 1)],
+        "ddps/ml-inference": [
+            ImageSpec(["2024.11"], int(2.1 * GB), 200, 150),
+            ImageSpec(["2025.06"], int(2.3 * GB), 20, 1,  # signed, with an SBOM, through the OCI referrers API
+                      referrers=(("application/vnd.dev.cosign.artifact.sig.v1+json", 1_300),
+                                 ("application/spdx+json", 48_000))),
+        ],
         "legacy/crawler": [ImageSpec(["final"], 730 * MB, 420)],
         "sandbox/empty": [],
     }
@@ -203,7 +287,8 @@ def demo_account() -> list[RegionSpec]:
         FunctionSpec("usage-report-zip", None, last_run_days_ago=30),
     ]
     virginia = RegionSpec("us-east-1")
-    virginia.repositories = {"experiments/gpu-bench": [ImageSpec(["cuda12"], int(5.8 * GB), 190)]}
+    virginia.repositories = {"experiments/gpu-bench": [  # a multi-platform build: an index of two platform images
+        ImageSpec(["cuda12"], 0, 190, platforms=(("linux/amd64", int(3.0 * GB)), ("linux/arm64", int(2.8 * GB))))]}
     oregon = RegionSpec("us-west-2")
     oregon.repositories = {"ddps/api": [ImageSpec(["prod"], 250 * MB, 8, 0.1)]}
     oregon.functions = [FunctionSpec("api-prod", ("ddps/api", "prod"), last_run_days_ago=None)]

@@ -35,6 +35,7 @@ THRESHOLD_SOURCES = {
     "price_per_gb_month": ("price_per_gb_month", "ECR_PRICE_PER_GB_MONTH", float, 0.0, 1000.0),
     "unused_days": ("unused_days", "UNUSED_DAYS", int, 0, 36_500),
     "idle_days": ("idle_days", "IDLE_DAYS", int, 0, 36_500),
+    "archive_price_per_gb_month": ("archive_price_per_gb_month", "ECR_ARCHIVE_PRICE_PER_GB_MONTH", float, 0.0, 1000.0),
 }
 EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, EVENT_MESSAGES,
                         *(key for key, *_ in THRESHOLD_SOURCES.values())})

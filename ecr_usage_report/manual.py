@@ -16,6 +16,7 @@ from ecr_usage_report.aws.regions import enabled_regions
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.inventory import reader
 from ecr_usage_report.inventory.model import AliasedVersion, EcrRegion, Function, Image, ReadError, Repository
+from ecr_usage_report.inventory.storage import ACTIVE
 
 BYTES_PER_GB = 10**9
 ManualError = tuple[str, str]  # (where, message)
@@ -30,6 +31,11 @@ def image_object(image: Image) -> dict[str, Any]:
         "imageDigest": image.digest,
         "imageSizeBytes": image.size_bytes,
         "lastRecordedPullTime": image.last_pulled_at,
+        "imageStatus": image.status,
+        "lastArchivedAt": image.last_archived_at,
+        "imageManifestMediaType": image.manifest_media_type,
+        "artifactMediaType": image.artifact_media_type,
+        "subjectManifestDigest": image.subject_digest,
     }
 
 
@@ -43,6 +49,7 @@ def repository_object(repository: Repository, errors: Sequence[ReadError] = ()) 
         "totalSizeBytes": repository.size_bytes,
         "lastPushedDate": repository.last_pushed_at,
         "lifecyclePolicy": repository.lifecycle_policy,
+        "indexManifests": {digest: list(children) for digest, children in repository.index_children.items()},
     }
     shaped.update({"lifecyclePolicyError": error.message for error in errors if error.resource == repository.name})
     return shaped
@@ -82,12 +89,17 @@ def manual_errors(errors: list[ReadError]) -> list[ManualError]:
 
 def image_from(shaped: dict[str, Any]) -> Image:
     return Image(shaped["imageDigest"], tuple(shaped["imageTags"]), shaped["imageSizeBytes"],
-                 shaped["imagePushedAt"], shaped.get("lastRecordedPullTime"), tuple(shaped["imageUris"]))
+                 shaped["imagePushedAt"], shaped.get("lastRecordedPullTime"), tuple(shaped["imageUris"]),
+                 status=shaped.get("imageStatus") or ACTIVE, last_archived_at=shaped.get("lastArchivedAt"),
+                 manifest_media_type=shaped.get("imageManifestMediaType"),
+                 artifact_media_type=shaped.get("artifactMediaType"),
+                 subject_digest=shaped.get("subjectManifestDigest"))
 
 
 def repository_from(shaped: dict[str, Any]) -> Repository:
     return Repository(shaped["repositoryName"], shaped["repositoryUri"],
-                      tuple(image_from(image) for image in shaped["images"]), shaped.get("lifecyclePolicy"))
+                      tuple(image_from(image) for image in shaped["images"]), shaped.get("lifecyclePolicy"),
+                      {digest: tuple(children) for digest, children in (shaped.get("indexManifests") or {}).items()})
 
 
 def region_from(shaped: dict[str, Any]) -> EcrRegion:

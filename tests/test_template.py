@@ -26,6 +26,7 @@ CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.clie
 SERVICE_KEYWORD = "service"  # a reader declared with service="ecr" reads through that service's clients
 PAGINATOR_METHODS = {"get_paginator", "can_paginate", "get_waiter"}  # their first argument names the operation
 FUNCTION = "ReportFunction"
+READ_ACTIONS_OF_OTHER_VERBS = {"BatchGetImage"}  # IAM's access level for ecr:BatchGetImage is Read
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -281,7 +282,8 @@ def test_inline_policy_only_reads(statement):
     assert statement["Effect"] == "Allow"
     assert (statement["Resource"] == "*") is (statement["Sid"] == "ReadInventory")  # secrets: only their own
     verbs = {action.split(":", 1)[1].split("*")[0] for action in statement["Action"]}
-    assert all(verb.startswith(("Describe", "List", "Get")) for verb in verbs), verbs
+    assert all(verb.startswith(("Describe", "List", "Get")) or verb in READ_ACTIONS_OF_OTHER_VERBS
+               for verb in verbs), verbs
 
 
 def test_function_keeps_its_own_logs_and_names_them():
@@ -302,3 +304,13 @@ def test_export_policy_writes_only_under_its_prefix_and_only_when_asked():
     assert objects["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${ReportS3Bucket}/${ReportS3Prefix}*"}
     assert listing["Action"] == ["s3:ListBucket"]
     assert listing["Condition"] == {"StringLike": {"s3:prefix": {"Fn::Sub": "${ReportS3Prefix}*"}}}
+
+
+def test_the_reports_role_is_kept_off_pull_times_in_its_region_unless_asked_not_to():
+    parameter = template()["Parameters"]["ExcludeFromPullTimes"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("true", ["true", "false"])
+    assert template()["Conditions"]["ExcludesFromPullTimes"] == {"Fn::Equals": [{"Ref": "ExcludeFromPullTimes"}, "true"]}
+    exclusion = template()["Resources"]["ReportPullTimeExclusion"]
+    assert exclusion["Type"] == "AWS::ECR::PullTimeUpdateExclusion" and exclusion["Condition"] == "ExcludesFromPullTimes"
+    assert exclusion["Properties"] == {"PrincipalArn": {"Fn::GetAtt": [f"{FUNCTION}Role", "Arn"]}}
+    assert not any("PullTimeUpdateExclusion" in action for action in policy_actions())  # the function only reads

@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 
 from ecr_usage_report.analysis.join import UsageIndex
 from ecr_usage_report.inventory.model import Function, Inventory, LastRun, LogGroupKey, Repository
+from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
 
 DEFAULT_PRICE_PER_GB_MONTH = 0.10  # USD, ECR storage in us-east-1 (docs/aws-quotas.md cites the price list)
+DEFAULT_ARCHIVE_PRICE_PER_GB_MONTH = 0.10  # USD, ECR archive storage in us-east-1, first 150 TB a month (same source)
 DEFAULT_UNUSED_DAYS = 183
 DEFAULT_IDLE_DAYS = 365
 HALF_YEAR_DAYS = 183
@@ -34,6 +36,7 @@ class Thresholds:
     price_per_gb_month: float = DEFAULT_PRICE_PER_GB_MONTH
     unused_days: int = DEFAULT_UNUSED_DAYS
     idle_days: int = DEFAULT_IDLE_DAYS
+    archive_price_per_gb_month: float = DEFAULT_ARCHIVE_PRICE_PER_GB_MONTH
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,26 @@ class Candidate:
 def monthly_cost(size_bytes: int, price_per_gb_month: float) -> float:
     """Estimated USD a month to store that many bytes (decimal GB)."""
     return size_bytes / BYTES_PER_GB * price_per_gb_month
+
+
+def storage_cost(active_bytes: int, archived_bytes: int, limits: Thresholds) -> float:
+    """Estimated USD a month: active bytes at the storage price, archived bytes at the archive price."""
+    return (monthly_cost(active_bytes, limits.price_per_gb_month)
+            + monthly_cost(archived_bytes, limits.archive_price_per_gb_month))
+
+
+def repository_cost(repository: Repository, limits: Thresholds) -> float:
+    """What storing the repository costs a month, which is what deleting it saves."""
+    return storage_cost(repository.active_size_bytes, repository.archived_size_bytes, limits)
+
+
+def archive_minimum(repository: Repository, now: datetime) -> tuple[int, datetime | None]:
+    """Bytes archived under 90 days ago, which ECR bills until their 90th day in the archive even
+    if they are deleted, and the last such day (None when there are none)."""
+    minimum = timedelta(days=ARCHIVE_MINIMUM_DAYS)
+    held = [(image.stored_bytes, image.last_archived_at + minimum) for image in repository.archived
+            if image.last_archived_at is not None and now - image.last_archived_at < minimum]
+    return sum(size for size, _ in held), max((until for _, until in held), default=None)
 
 
 def push_age(last_pushed: datetime | None, now: datetime) -> str | None:

@@ -1,14 +1,19 @@
-"""ECR reader: a region's repositories, then each repository's images and lifecycle policy."""
+"""ECR reader: a region's repositories, then each repository's images (active and archived), the
+manifests of its image indexes, and its lifecycle policy."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
+from ecr_usage_report.inventory import storage
 from ecr_usage_report.inventory.model import Image, ReadError, Repository
 from ecr_usage_report.inventory.reader import RegionReader
 
 LABEL = "ECR"
 PAGE_SIZE = 1000  # ECR's largest page for both listings (its default is 100)
+EVERY_STATUS = {"imageStatus": "ANY"}  # without it DescribeImages lists only ACTIVE images, not archived ones
+MANIFESTS_PER_CALL = 100  # BatchGetImage's most images a call
 VANISHED = "RepositoryNotFoundException"
 NO_LIFECYCLE_POLICY = "LifecyclePolicyNotFoundException"
 
@@ -28,6 +33,11 @@ def image_of(detail: dict[str, Any], repository_uri: str) -> Image:
         pushed_at=detail.get("imagePushedAt"),
         last_pulled_at=detail.get("lastRecordedPullTime"),
         uris=image_uris(repository_uri, detail["imageDigest"], tags),
+        status=detail.get("imageStatus", storage.ACTIVE),
+        last_archived_at=detail.get("lastArchivedAt"),
+        manifest_media_type=detail.get("imageManifestMediaType"),
+        artifact_media_type=detail.get("artifactMediaType"),
+        subject_digest=detail.get("subjectManifestDigest"),
     )
 
 
@@ -48,20 +58,66 @@ def lifecycle_policy(client: Any, repository_name: str) -> tuple[bool | None, st
     return True, None
 
 
+def index_children(client: Any, region: str, name: str,
+                   images: tuple[Image, ...]) -> tuple[dict[str, tuple[str, ...]], list[ReadError]]:
+    """The digests each active image index lists, from its manifest (BatchGetImage, up to 100 a call),
+    and the indexes that could not be read. Only indexes are asked for: BatchGetImage records a pull
+    of what it reads. An archived index cannot be read until it is restored, so it is not asked for."""
+    wanted = [image.digest for image in images if image.is_index and not image.is_archived]
+    children: dict[str, tuple[str, ...]] = {}
+    errors: list[ReadError] = []
+    for start in range(0, len(wanted), MANIFESTS_PER_CALL):
+        asked = wanted[start:start + MANIFESTS_PER_CALL]
+        try:
+            answer = client.batch_get_image(repositoryName=name, imageIds=[{"imageDigest": d} for d in asked],
+                                            acceptedMediaTypes=sorted(storage.INDEX_MEDIA_TYPES))
+        except AWS_ERRORS as exc:
+            errors.append(ReadError(region, LABEL, f"{name} index manifests",
+                                    f"BatchGetImage {error_message(exc)}"))
+            continue
+        for image in answer.get("images", []):
+            digest = image.get("imageId", {}).get("imageDigest", "")
+            listed = listed_manifests(image.get("imageManifest", ""))
+            if listed is None:
+                errors.append(ReadError(region, LABEL, f"{name}@{digest}",
+                                        "BatchGetImage: not an image index manifest"))
+            else:
+                children[digest] = listed
+        errors += [ReadError(region, LABEL, f"{name}@{failure.get('imageId', {}).get('imageDigest', '')}",
+                             f"BatchGetImage {failure.get('failureCode', 'Error')}: {failure.get('failureReason', '')}")
+                   for failure in answer.get("failures", [])]
+    return children, errors
+
+
+def listed_manifests(manifest: str) -> tuple[str, ...] | None:
+    """The digests an image index manifest lists; None when it is not one."""
+    try:
+        entries = json.loads(manifest).get("manifests")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(entries, list):
+        return None
+    return tuple(entry["digest"] for entry in entries
+                 if isinstance(entry, dict) and isinstance(entry.get("digest"), str))
+
+
 def read_repository(client: Any, region: str, name: str, uri: str) -> tuple[Repository | None, list[ReadError]]:
-    """One repository with every image (every DescribeImages page); None when it could not be read
-    (the error given) or was deleted after it was listed (no error: it is gone)."""
+    """One repository with every image, active and archived (every DescribeImages page), and what its
+    indexes hold; None when it could not be read (the error given) or was deleted after it was listed
+    (no error: it is gone). An index manifest that cannot be read is named in the errors."""
     try:
         pages = client.get_paginator("describe_images").paginate(
-            repositoryName=name, PaginationConfig={"PageSize": PAGE_SIZE})
+            repositoryName=name, filter=EVERY_STATUS, PaginationConfig={"PageSize": PAGE_SIZE})
         images = tuple(image_of(detail, uri) for page in pages for detail in page.get("imageDetails", []))
         has_policy, policy_error = lifecycle_policy(client, name)
     except AWS_ERRORS as exc:
         if error_code(exc) == VANISHED:
             return None, []
         return None, [ReadError(region, LABEL, name, error_message(exc))]
-    errors = [ReadError(region, LABEL, name, policy_error)] if policy_error else []
-    return Repository(name, uri, images, has_policy), errors
+    children, errors = index_children(client, region, name, images)
+    if policy_error:
+        errors.append(ReadError(region, LABEL, name, policy_error))
+    return Repository(name, uri, images, has_policy, children), errors
 
 
 def read_listed(client: Any, region: str, listed: dict[str, Any]) -> tuple[Repository | None, list[ReadError]]:

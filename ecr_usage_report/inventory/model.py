@@ -1,9 +1,12 @@
 """The typed inventory of one run: what the readers found, and what they could not read."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Mapping
+
+from ecr_usage_report.inventory import storage
 
 LogGroupKey = tuple[str, str]  # (region, log group name)
 
@@ -18,28 +21,67 @@ def repository_of(image_uri: str) -> str | None:
 
 @dataclass(frozen=True)
 class Image:
-    """One image of a repository, as DescribeImages lists it."""
+    """One image of a repository (an image, an image index or a referrer), as DescribeImages lists it."""
 
     digest: str
     tags: tuple[str, ...]
-    size_bytes: int
+    size_bytes: int  # as ECR gives it: for an index, the size of its largest platform image
     pushed_at: datetime | None
     last_pulled_at: datetime | None
     uris: tuple[str, ...]  # every URI a consumer can name it by: one per tag, then the digest form
+    status: str = storage.ACTIVE  # ACTIVE, ARCHIVED or ACTIVATING (being restored)
+    last_archived_at: datetime | None = None
+    manifest_media_type: str | None = None
+    artifact_media_type: str | None = None
+    subject_digest: str | None = None  # a referrer's subject: the image it signs or describes
+
+    @property
+    def kind(self) -> str:
+        """storage.IMAGE, INDEX or REFERRER."""
+        return storage.kind_of(self.manifest_media_type, self.subject_digest)
+
+    @property
+    def is_index(self) -> bool:
+        return self.manifest_media_type in storage.INDEX_MEDIA_TYPES
+
+    @property
+    def is_archived(self) -> bool:
+        """In the archive storage class (or on its way back), so it cannot be pulled."""
+        return self.status != storage.ACTIVE
+
+    @property
+    def stored_bytes(self) -> int:
+        """What it adds to its repository's storage: nothing for an index, whose platform images count."""
+        return 0 if self.is_index else self.size_bytes
 
 
 @dataclass(frozen=True)
 class Repository:
-    """One repository with every image it holds."""
+    """One repository with every image it holds, active or archived."""
 
     name: str
     uri: str
     images: tuple[Image, ...]
     lifecycle_policy: bool | None  # None: it could not be read (the error is in the inventory's errors)
+    # an index's digest -> the digests its manifest lists; an index missing here was not read
+    index_children: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @cached_property
     def size_bytes(self) -> int:
-        return sum(image.size_bytes for image in self.images)
+        """Every distinct manifest's size once, active and archived; an index adds nothing of its own."""
+        return sum(image.stored_bytes for image in self.images)
+
+    @cached_property
+    def archived(self) -> tuple[Image, ...]:
+        return tuple(image for image in self.images if image.is_archived)
+
+    @cached_property
+    def archived_size_bytes(self) -> int:
+        return sum(image.stored_bytes for image in self.archived)
+
+    @property
+    def active_size_bytes(self) -> int:
+        return self.size_bytes - self.archived_size_bytes
 
     @cached_property
     def last_pushed_at(self) -> datetime | None:
@@ -47,12 +89,48 @@ class Repository:
         return max(pushed) if pushed else None
 
     @cached_property
+    def reach(self) -> storage.Reach:
+        """Which images a tag reaches, through indexes and subjects."""
+        return storage.reach(self.images, self.index_children)
+
+    @cached_property
     def untagged(self) -> tuple[Image, ...]:
-        return tuple(image for image in self.images if not image.tags)
+        """Images that no tag, index or subject reaches; none are named while a reached index is unread."""
+        if not self.reach.complete:
+            return ()
+        return tuple(image for image in self.images if image.digest not in self.reach.reached)
+
+    @cached_property
+    def not_judged(self) -> tuple[Image, ...]:
+        """Images no tag is known to reach, while a reached index's manifest was not read: it may hold them."""
+        if self.reach.complete:
+            return ()
+        return tuple(image for image in self.images if image.digest not in self.reach.reached)
+
+    @cached_property
+    def indexes(self) -> tuple[Image, ...]:
+        return tuple(image for image in self.images if image.is_index)
+
+    @cached_property
+    def unread_indexes(self) -> tuple[Image, ...]:
+        """Indexes whose manifest was not read (archived, or the read failed)."""
+        return tuple(image for image in self.indexes if image.digest not in self.index_children)
+
+    @cached_property
+    def platform_images(self) -> tuple[Image, ...]:
+        """Images that a read index manifest lists."""
+        listed = {digest for children in self.index_children.values() for digest in children}
+        return tuple(image for image in self.images if image.digest in listed)
+
+    @cached_property
+    def referrers(self) -> tuple[Image, ...]:
+        return tuple(image for image in self.images if image.subject_digest)
 
     @cached_property
     def last_pulled_at(self) -> datetime | None:
-        pulls = [image.last_pulled_at for image in self.images if image.last_pulled_at]
+        """The newest pull of an image that is not an index: reading an index's manifest, as this
+        report does, records a pull of it, and a real pull of an index pulls a platform image too."""
+        pulls = [image.last_pulled_at for image in self.images if image.last_pulled_at and not image.is_index]
         return max(pulls) if pulls else None
 
 

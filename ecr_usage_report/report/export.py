@@ -7,18 +7,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from typing import Any
 
 from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import Findings
+from ecr_usage_report.analysis.image_problems import ImageProblem
 from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.analysis.rules import Candidate, Thresholds, last_run_of, monthly_cost
+from ecr_usage_report.analysis.rules import (Candidate, Thresholds, archive_minimum, last_run_of, repository_cost,
+                                             storage_cost)
 from ecr_usage_report.inventory.model import Function, Image, Inventory, LastRun, LogGroupKey, Repository
-from ecr_usage_report.report.text import last_run_text
+from ecr_usage_report.report.text import last_run_text, problem_text
 from ecr_usage_report.report.times import iso_utc
 
 SCHEMA_VERSION = 1
-CSV_COLUMNS = ["region", "repository", "tags", "digest", "size_bytes", "pushed_at", "last_pulled_at", "used_by"]
+CSV_COLUMNS = ["region", "repository", "tags", "digest", "size_bytes", "pushed_at", "last_pulled_at", "used_by",
+               "status", "last_archived_at", "kind"]
 
 
 def image_record(image: Image, usage: UsageIndex) -> dict[str, Any]:
@@ -27,6 +31,35 @@ def image_record(image: Image, usage: UsageIndex) -> dict[str, Any]:
         "pushed_at": iso_utc(image.pushed_at), "last_pulled_at": iso_utc(image.last_pulled_at),
         "used_by": usage.image_users(image),
     }
+
+
+def image_storage_record(image: Image, repo: Repository) -> dict[str, Any]:
+    """What the image is (image, index, referrer), its storage class, and what reaches it."""
+    unread = not repo.reach.complete and image.digest not in repo.reach.reached
+    children = repo.index_children.get(image.digest)
+    return {
+        "status": image.status, "last_archived_at": iso_utc(image.last_archived_at), "kind": image.kind,
+        "stored_bytes": image.stored_bytes, "manifest_media_type": image.manifest_media_type,
+        "artifact_media_type": image.artifact_media_type, "subject_digest": image.subject_digest,
+        "manifests": list(children) if children is not None else None,
+        "untagged": None if unread else image.digest not in repo.reach.reached,
+    }
+
+
+def repository_storage_record(repo: Repository, limits: Thresholds) -> dict[str, Any]:
+    """Active and archived counts and sizes, the kinds it holds, and what storing it costs."""
+    return {
+        "active_image_count": len(repo.images) - len(repo.archived), "active_size_bytes": repo.active_size_bytes,
+        "archived_image_count": len(repo.archived), "archived_size_bytes": repo.archived_size_bytes,
+        "not_judged_image_count": len(repo.not_judged), "index_count": len(repo.indexes),
+        "unread_index_count": len(repo.unread_indexes), "referrer_count": len(repo.referrers),
+        "monthly_cost_usd": round(repository_cost(repo, limits), 4),
+    }
+
+
+def problem_record(problem: ImageProblem) -> dict[str, Any]:
+    return {"qualifier": problem.qualifier or None, "problem": problem.problem, "image_uri": problem.uri,
+            "by_tag": problem.by_tag, "message": problem_text(problem)}
 
 
 def function_use(region: str, function: Function, last_runs: dict[LogGroupKey, LastRun]) -> dict[str, Any]:
@@ -44,7 +77,7 @@ def repository_record(region: str, repo: Repository, usage: UsageIndex,
         "last_pushed_at": iso_utc(repo.last_pushed_at), "last_pulled_at": iso_utc(repo.last_pulled_at),
         "lifecycle_policy": repo.lifecycle_policy,
         "used_by": [function_use(region, user, last_runs) for user in usage.users_of(repo)],
-        "images": [image_record(image, usage) for image in repo.images],
+        "images": [{**image_record(image, usage), **image_storage_record(image, repo)} for image in repo.images],
     }
 
 
@@ -64,12 +97,15 @@ def function_record(region: str, function: Function) -> dict[str, Any]:
     }
 
 
-def candidate_record(candidate: Candidate, limits: Thresholds) -> dict[str, Any]:
-    size = candidate.repository.size_bytes
+def candidate_record(candidate: Candidate, limits: Thresholds, now: datetime | None = None) -> dict[str, Any]:
+    repo = candidate.repository
+    held, until = archive_minimum(repo, now) if now else (0, None)
     return {
-        "region": candidate.region, "repository": candidate.repository.name, "reason": candidate.reason,
-        "size_bytes": size, "monthly_cost_usd": round(monthly_cost(size, limits.price_per_gb_month), 4),
+        "region": candidate.region, "repository": repo.name, "reason": candidate.reason,
+        "size_bytes": repo.size_bytes, "monthly_cost_usd": round(repository_cost(repo, limits), 4),
         "functions": [{"function": name, "last_execution_at": iso_utc(last.at)} for name, last in candidate.functions],
+        "archived_size_bytes": repo.archived_size_bytes, "archive_minimum_bytes": held,
+        "archive_minimum_until": iso_utc(until),
     }
 
 
@@ -77,23 +113,30 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                     comparison: Comparison | None = None) -> dict[str, Any]:
     """The whole inventory and the candidates (and what changed since the last report), in the documented schema."""
     limits = findings.thresholds
-    repositories = [repository_record(region, repo, findings.usage[region], inventory.last_runs)
+    repositories = [{**repository_record(region, repo, findings.usage[region], inventory.last_runs),
+                     **repository_storage_record(repo, limits)}
                     for region, data in sorted(inventory.ecr.items()) for repo in data.repositories]
     total = sum(record["size_bytes"] for record in repositories)
+    archived = sum(record["archived_size_bytes"] for record in repositories)
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": iso_utc(findings.now),
         "account": email,
         "settings": {"price_per_gb_month": limits.price_per_gb_month, "unused_days": limits.unused_days,
-                     "idle_days": limits.idle_days},
+                     "idle_days": limits.idle_days, "archive_price_per_gb_month": limits.archive_price_per_gb_month},
         "regions_scanned": list(inventory.regions),
         "summary": {"repositories": len(repositories), "images": sum(r["image_count"] for r in repositories),
                     "total_size_bytes": total,
-                    "estimated_monthly_cost_usd": round(monthly_cost(total, limits.price_per_gb_month), 4)},
+                    "estimated_monthly_cost_usd": round(storage_cost(total - archived, archived, limits), 4),
+                    "active_size_bytes": total - archived, "archived_size_bytes": archived,
+                    "archived_images": sum(r["archived_image_count"] for r in repositories),
+                    "functions_whose_image_will_not_run": len(findings.image_problems)},
         "repositories": repositories,
-        "functions": [function_record(region, function)
+        "functions": [{**function_record(region, function),
+                       "image_problems": [problem_record(problem) for problem in findings.image_problems
+                                          if (problem.region, problem.function) == (region, function.name)]}
                       for region, listed in sorted(inventory.functions.items()) for function in listed],
-        "deletion_candidates": [candidate_record(candidate, limits) for candidate in findings.candidates],
+        "deletion_candidates": [candidate_record(candidate, limits, findings.now) for candidate in findings.candidates],
         "errors": [{"where": error.where, "message": error.message} for error in inventory.errors],
         "comparison": comparison.as_record() if comparison else None,
     }
@@ -115,5 +158,6 @@ def to_csv(document: dict[str, Any]) -> str:
                 "region": repo["region"], "repository": repo["name"], "tags": " ".join(image["tags"]),
                 "digest": image["digest"], "size_bytes": image["size_bytes"], "pushed_at": image["pushed_at"] or "",
                 "last_pulled_at": image["last_pulled_at"] or "", "used_by": " ".join(image["used_by"]),
+                "status": image["status"], "last_archived_at": image["last_archived_at"] or "", "kind": image["kind"],
             })
     return buffer.getvalue()

@@ -10,10 +10,10 @@ from typing import Any
 
 from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import Findings
-from ecr_usage_report.analysis.rules import IDLE, monthly_cost
+from ecr_usage_report.analysis.rules import IDLE, repository_cost
 from ecr_usage_report.deliver.split import escape_for_slack
 from ecr_usage_report.inventory.model import Inventory, ReadError
-from ecr_usage_report.report.text import gb, usd
+from ecr_usage_report.report.text import gb, problem_text, usd
 from ecr_usage_report.report.times import format_kst
 
 TOP = 5
@@ -43,10 +43,13 @@ def signed_gb(size_bytes: int) -> str:
 
 def totals_lines(inventory: Inventory, findings: Findings) -> list[str]:
     repositories = [repo for data in inventory.ecr.values() for repo in data.repositories]
-    total = sum(repo.size_bytes for repo in repositories)
+    active = sum(repo.active_size_bytes for repo in repositories)
+    archived = sum(repo.archived_size_bytes for repo in repositories)
+    cost = sum(repository_cost(repo, findings.thresholds) for repo in repositories)
     filled = sum(1 for data in inventory.ecr.values() if data.repositories)
+    split = f" ({gb(active)} active, {gb(archived)} archived)" if archived else ""
     return [f"*{len(repositories)} repositories*, {sum(len(r.images) for r in repositories)} images, "
-            f"*{gb(total)} GB*, *{usd(monthly_cost(total, findings.thresholds.price_per_gb_month))} a month*"
+            f"*{gb(active + archived)} GB*{split}, *{usd(cost)} a month*"
             f" (in {filled} of {len(inventory.regions)} regions scanned)"]
 
 
@@ -83,11 +86,12 @@ def largest_lines(inventory: Inventory) -> list[str]:
 
 
 def candidates_lines(findings: Findings) -> list[str]:
-    candidates, price = findings.candidates, findings.thresholds.price_per_gb_month
+    candidates, limits = findings.candidates, findings.thresholds
     total = sum(c.repository.size_bytes for c in candidates)
-    lines = [f"*Deletion candidates: {len(candidates)}*, {gb(total)} GB, {usd(monthly_cost(total, price))} a month"]
+    cost = sum(repository_cost(c.repository, limits) for c in candidates)
+    lines = [f"*Deletion candidates: {len(candidates)}*, {gb(total)} GB, {usd(cost)} a month"]
     lines += [f"• {c.region} {c.repository.name}: {gb(c.repository.size_bytes)} GB"
-              f" ({usd(monthly_cost(c.repository.size_bytes, price))}), {'idle' if c.reason == IDLE else 'unused'}"
+              f" ({usd(repository_cost(c.repository, limits))}), {'idle' if c.reason == IDLE else 'unused'}"
               for c in candidates[:TOP]]
     if len(candidates) > TOP:
         lines.append(f"• and {len(candidates) - TOP} more in the details")
@@ -95,7 +99,9 @@ def candidates_lines(findings: Findings) -> list[str]:
 
 
 def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
-    warnings = []
+    warnings = [f"• {problem.region} {problem.label}: {problem_text(problem)}" for problem in findings.image_problems[:TOP]]
+    if len(findings.image_problems) > TOP:
+        warnings.append(f"• and {len(findings.image_problems) - TOP} more functions whose image will not run")
     if findings.unjudged_regions:
         warnings.append("• not judged, their functions could not all be read: " + ", ".join(findings.unjudged_regions))
     lines = ["*Warnings:*", *warnings] if warnings else ["*Warnings:* none"]

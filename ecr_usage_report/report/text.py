@@ -5,11 +5,14 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from ecr_usage_report.analysis.findings import Findings
+from ecr_usage_report.analysis.image_problems import (ARCHIVED, GONE, INDEX, ImageProblem, digest_of,
+                                                      function_problems, tag_of)
 from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds, last_run_of,
-                                             monthly_cost, push_age)
+from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds, archive_minimum,
+                                             last_run_of, monthly_cost, push_age, repository_cost, storage_cost)
 from ecr_usage_report.inventory.model import (EcrRegion, Function, Inventory, LastRun, LogGroupKey, ReadError,
                                               Repository)
+from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
 from ecr_usage_report.report.times import format_kst
 
 IN_USE = ":large_green_circle:"
@@ -58,12 +61,13 @@ def repository_line(repository: Repository, in_use: bool | None, now: datetime) 
     `in_use` None: no function is known to use it, but its region's functions were not all read."""
     marker = {True: IN_USE, False: f"None {NOT_IN_USE}", None: UNKNOWN_USE}[in_use]
     untagged = repository.untagged
+    not_judged = f", {len(repository.not_judged)} not judged" if repository.not_judged else ""
     return (
         f"repository name : {repository.name} / repository size : {gb(repository.size_bytes)} GB"
         f" / last pushed date : {format_kst(repository.last_pushed_at)} / current using lambda : {marker}"
         f" / push age : {AGE_MARKERS[push_age(repository.last_pushed_at, now)]}"
         f" / images : {len(repository.images)} (untagged {len(untagged)},"
-        f" {gb(sum(image.size_bytes for image in untagged))} GB)"
+        f" {gb(sum(image.stored_bytes for image in untagged))} GB{not_judged})"
         f" / last pulled : {format_kst(repository.last_pulled_at)}"
         f" / lifecycle policy : {lifecycle_text(repository.lifecycle_policy)}"
     )
@@ -76,10 +80,72 @@ def function_line(function_name: str, last_execution: str) -> str:
 
 def repository_block(region: str, repository: Repository, users: tuple[Function, ...],
                      last_runs: dict[LogGroupKey, LastRun], now: datetime, usage_known: bool = True) -> str:
-    """A repository's line, then one line per function using it."""
+    """A repository's line, then one line per function using it, then what it holds besides active
+    images and the functions whose image from it Lambda cannot pull or run."""
     lines = [repository_line(repository, True if users else (False if usage_known else None), now)]
     lines += [function_line(user.name, last_run_text(last_run_of(region, user, last_runs))) for user in users]
+    lines += storage_lines(repository)
+    lines += [f"\t- warning : {problem.label} : {problem_text(problem)}"
+              for user in users for problem in function_problems(region, user, repository)]
     return "\n".join(lines)
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 image`, `2 images`."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def storage_lines(repository: Repository) -> list[str]:
+    """Archived images, indexes and referrers of a repository; none for one of active images only."""
+    lines = []
+    if repository.archived:
+        active = len(repository.images) - len(repository.archived)
+        last = max((image.last_archived_at for image in repository.archived if image.last_archived_at), default=None)
+        lines.append(f"\t- storage : active {count(active, 'image')} {gb(repository.active_size_bytes)} GB"
+                     f" / archived {count(len(repository.archived), 'image')} {gb(repository.archived_size_bytes)} GB,"
+                     f" last archived {format_kst(last)}")
+    kinds = []
+    unread = repository.unread_indexes
+    if repository.indexes:
+        platforms = count(len(repository.platform_images), "platform image")
+        kinds.append(f"{count(len(repository.indexes), 'index', 'indexes')}"
+                     + (f", {platforms} known" if unread else f" of {platforms}"))
+    if unread:
+        archived = sum(1 for image in unread if image.is_archived)
+        reasons = [f"{archived} archived"] if archived else []
+        reasons += [f"{len(unread) - archived} failed, see ERRORS"] if len(unread) > archived else []
+        kinds.append(f"{count(len(unread), 'index manifest')} not read ({', '.join(reasons)})")
+    if repository.referrers:
+        subjects = {image.subject_digest for image in repository.referrers}
+        kinds.append(f"{count(len(repository.referrers), 'referrer')} of {count(len(subjects), 'image')}"
+                     " (signatures, SBOMs, attestations)")
+    if kinds:
+        lines.append("\t- kinds : " + " / ".join(kinds))
+    return lines
+
+
+def short_ref(uri: str) -> str:
+    """An image URI without its registry, its digest cut to 12 hex digits."""
+    name = uri.split("/", 1)[-1]
+    digest = digest_of(name)
+    return f"{name.partition('@')[0]}@{digest[:19]}" if digest else name
+
+
+def problem_text(problem: ImageProblem) -> str:
+    """What is wrong with a function's image, and when it fails."""
+    ref = short_ref(problem.uri)
+    if problem.by_tag:
+        what = "an archived image" if problem.problem == ARCHIVED else "an image index, which Lambda cannot run"
+        return f"its tag {tag_of(problem.uri)} now names {what}: deploying that tag fails"
+    if problem.problem == ARCHIVED:
+        since = problem.image.last_archived_at if problem.image else None
+        return (f"its image {ref} is archived (since {format_kst(since)}):"
+                " its next cold start fails until it is restored")
+    if problem.problem == INDEX:
+        return f"its image {ref} is an image index, which Lambda cannot run"
+    if problem.problem == GONE:
+        return f"its image {ref} is no longer in ECR: its next cold start fails"
+    return f"its repository {ref} no longer exists: its next cold start fails"
 
 
 def region_title(region: str, size_bytes: int) -> str:
@@ -136,6 +202,7 @@ def summary_lines(inventory: Inventory, limits: Thresholds) -> list[str]:
     """Totals, estimated cost and the five largest repositories."""
     repositories = [(region, repo) for region, data in inventory.ecr.items() for repo in data.repositories]
     total = sum(repo.size_bytes for _, repo in repositories)
+    archived = sum(repo.archived_size_bytes for _, repo in repositories)
     images = sum(len(repo.images) for _, repo in repositories)
     price = limits.price_per_gb_month
     filled = sum(1 for data in inventory.ecr.values() if data.repositories)
@@ -143,35 +210,67 @@ def summary_lines(inventory: Inventory, limits: Thresholds) -> list[str]:
         "====== SUMMARY ======",
         f"regions : {filled} with repositories of {len(inventory.regions)} scanned"
         f" / repositories : {len(repositories)} / images : {images} / total size : {gb(total)} GB"
-        f" / estimated storage cost : {usd(monthly_cost(total, price))} per month (at {usd(price)} per GB-month)",
+        f" / estimated storage cost : {usd(storage_cost(total - archived, archived, limits))} per month"
+        f" (at {usd(price)} per GB-month)",
         "Sizes add up each image's layers, so layers shared between images count more than once:"
         " the size and the cost are upper bounds.",
     ]
     largest = sorted(repositories, key=lambda pair: -pair[1].size_bytes)[:5]
     lines += [f"{rank}. {region} {repo.name} : {gb(repo.size_bytes)} GB"
-              f" ({usd(monthly_cost(repo.size_bytes, price))} per month)"
+              f" ({usd(repository_cost(repo, limits))} per month)"
               for rank, (region, repo) in enumerate(largest, start=1)]
     return lines
+
+
+def storage_summary_lines(inventory: Inventory, limits: Thresholds) -> list[str]:
+    """Archived storage and its price, what sizes leave out of an index, and the index manifests read."""
+    repositories = [repo for data in inventory.ecr.values() for repo in data.repositories]
+    archived = [image for repo in repositories for image in repo.archived]
+    lines = []
+    if archived:
+        size = sum(image.stored_bytes for image in archived)
+        price = limits.archive_price_per_gb_month
+        lines.append(f"archived : {count(len(archived), 'image')}, {gb(size)} GB,"
+                     f" {usd(monthly_cost(size, price))} per month (at {usd(price)} per GB-month); an archived image"
+                     f" cannot be pulled until it is restored and is billed for at least {ARCHIVE_MINIMUM_DAYS} days")
+    indexes = sum(len(repo.indexes) for repo in repositories)
+    if indexes:
+        read = sum(len(repo.index_children) for repo in repositories)
+        lines += ["An image index adds nothing to a size: its platform images count, once each.",
+                  f"index manifests read : {read} of {indexes}, with BatchGetImage, which records a pull of each"
+                  " unless this report's role is on the region's pull-time update exclusion list;"
+                  " last pulled times leave indexes out"]
+    return lines
+
+
+def problem_summary_lines(problems: Iterable[ImageProblem]) -> list[str]:
+    """The functions whose image Lambda can no longer pull or run, each with why."""
+    lines = [f"- {problem.region} {problem.label} : {problem_text(problem)}" for problem in problems]
+    return [f"Functions whose image will not run : {len(lines)}", *lines] if lines else []
 
 
 def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds) -> str:
     """One deletion candidate with its reason and what it would free."""
     repo = candidate.repository
     head = (f"- {candidate.region} {repo.name} : {gb(repo.size_bytes)} GB,"
-            f" {usd(monthly_cost(repo.size_bytes, limits.price_per_gb_month))} per month : ")
+            f" {usd(repository_cost(repo, limits))} per month : ")
+    held, until = archive_minimum(repo, now)
+    tail = (f"; {gb(held)} GB of it, archived under {ARCHIVE_MINIMUM_DAYS} days ago, is billed until"
+            f" {format_kst(until)} even if deleted") if held else ""
     if candidate.reason == IDLE:
         runs = ", ".join(f"{name} (last run {last_run_text(last)})" for name, last in candidate.functions)
-        return head + f"every function using it last ran over {limits.idle_days} days ago: {runs}"
+        return head + f"every function using it last ran over {limits.idle_days} days ago: {runs}" + tail
     days = (now - repo.last_pushed_at).days
-    return head + f"no function uses it and its last push was {days} days ago (over {limits.unused_days})"
+    return head + f"no function uses it and its last push was {days} days ago (over {limits.unused_days})" + tail
 
 
 def candidates_lines(findings: Findings) -> list[str]:
     """The deletion candidates section; nothing is ever deleted by the report."""
     limits, candidates = findings.thresholds, findings.candidates
     total = sum(c.repository.size_bytes for c in candidates)
+    cost = sum(repository_cost(c.repository, limits) for c in candidates)
     lines = [f"====== DELETION CANDIDATES : {len(candidates)} repositories, {gb(total)} GB,"
-             f" {usd(monthly_cost(total, limits.price_per_gb_month))} per month ======"]
+             f" {usd(cost)} per month ======"]
     lines += [candidate_line(candidate, findings.now, limits) for candidate in candidates]
     if findings.unjudged_regions:
         lines.append("Not judged, as their Lambda functions could not all be read: "
@@ -185,7 +284,8 @@ def render(inventory: Inventory, findings: Findings, email: str, run_errors: tup
     (the inventory's errors, then the run's own, such as a failed export)."""
     return join_blocks([
         "\n".join(header_lines(email, findings.now)),
-        "\n".join(summary_lines(inventory, findings.thresholds)),
+        "\n".join(summary_lines(inventory, findings.thresholds) + storage_summary_lines(inventory, findings.thresholds)
+                  + problem_summary_lines(findings.image_problems)),
         regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now, findings.unjudged_regions),
         "\n".join(candidates_lines(findings)),
         "\n".join(errors_section([*inventory.errors, *run_errors])),
