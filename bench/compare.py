@@ -1,12 +1,13 @@
 """Compare code trees (or settings) on one seeded account: shipped runs, interleaved, medians.
 
-    python bench/compare.py OTHER_TREE [--scale 2] [--repeat 5] [--env NAME=VALUE ...]
+    python bench/compare.py OTHER_TREE [--scale 2] [--repeat 5] [--env NAME=VALUE ...] [--consumers]
 
 Seeds the benchmark's account (bench/run.py's, times `--scale`) once, then runs the handler of
 this tree and of OTHER_TREE (a checkout of another commit, e.g. `git worktree add /tmp/old e6bf7ac`)
 in turn, at 40 ms a call with AWS's quotas simulated, so a slow hour of a shared machine slows
 both alike. `--env` sets env vars for this tree's runs only (e.g. MAX_WORKERS=32). Prints each
-run and the medians of handler wall time, handler CPU, moto's CPU and peak RSS.
+run and the medians of handler wall time, handler CPU, moto's CPU and peak RSS. `--consumers` adds
+bench/run.py's ECS services, Batch job definitions and EKS workloads (times `--scale`).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import run as bench  # noqa: E402
 
 from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer  # noqa: E402
+from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 
 LATENCY_S = 0.04
 
@@ -50,15 +52,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=1, help="repositories, images and functions times this")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tree (default 5)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for this tree's runs")
+    parser.add_argument("--consumers", action="store_true", help="also ECS, Batch and EKS consumers")
     args = parser.parse_args(argv)
     trees = {"this": (ROOT, dict(item.split("=", 1) for item in args.env)), "other": (args.other.resolve(), {})}
-    size = bench.Size(4, 300 * args.scale, 6000 * args.scale, 400 * args.scale, LATENCY_S * 1000, 0.0)
+    consumers = (100 * args.scale, 100 * args.scale, 200 * args.scale) if args.consumers else (0, 0, 0)
+    size = bench.Size(4, 300 * args.scale, 6000 * args.scale, 400 * args.scale, LATENCY_S * 1000, 0.0,
+                      ecs_services=consumers[0], batch_jobs=consumers[1], eks_workloads=consumers[2])
     server = LayeredMotoServer()
     server.start()
+    kubernetes = FakeKubernetes().__enter__()
     try:
         regions = bench.enabled_regions(server)
         specs = bench.synthetic_account(size, [name for name in bench.DATA_REGIONS if name in regions][:4])
-        print(f"seeded in {bench.seed(server, specs):.1f} s", flush=True)
+        print(f"seeded in {bench.seed(server, kubernetes, specs):.1f} s", flush=True)
         server.layer.cache_reads, server.layer.rate_quotas = True, AWS_RATE_QUOTAS
         once(server, ROOT, {}, 0.0)  # moto builds each region's backends on first use
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
@@ -67,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs[name].append(once(server, tree, env, LATENCY_S))
                 print(name, runs[name][-1], flush=True)
     finally:
+        kubernetes.__exit__()
         server.stop()
     for name, measured in runs.items():
         medians = {key: round(statistics.median(run[key] for run in measured), 2) for key in measured[0]}

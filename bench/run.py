@@ -4,6 +4,7 @@
                         [--images 6000] [--functions 400] [--throttle 0.10]
                         [--json bench/results/latest.json] [--tiny] [--no-cache] [--repeat 3]
                         [--no-aws-quotas] [--max-workers N] [--versions 0] [--shipped-only]
+                        [--ecs-services 100] [--batch-jobs 100] [--eks-workloads 200]
 
 Seeds moto (behind devtools.aws_layer) in this process with latency off, then runs the handler
 in dry-run mode in a fresh subprocess (bench/child.py): shipped and sequential (MAX_WORKERS=1)
@@ -38,15 +39,26 @@ sys.path.insert(0, str(ROOT))
 import boto3  # noqa: E402
 
 from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer  # noqa: E402
-from devtools.simulated_account import MB, FunctionSpec, ImageSpec, RegionSpec, Seeder  # noqa: E402
+from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
+from devtools.simulated_account import (MB, BatchJobSpec, EcsClusterSpec, EcsServiceSpec, EksClusterSpec,  # noqa: E402
+                                        FunctionSpec, ImageSpec, RegionSpec, ScheduledTaskSpec, Seeder, WorkloadSpec)
+from ecr_usage_report.aws.clients import ClientFactory  # noqa: E402
+from ecr_usage_report.inventory.consumers import DEFAULT_ECS_ROLLBACK_REVISIONS  # noqa: E402
 
 CHILD = ROOT / "bench" / "child.py"
 DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
 DATA_REGIONS = ("us-east-1", "ap-northeast-2", "eu-west-1", "us-west-2", "eu-central-1",
                 "ap-southeast-1", "ap-northeast-1", "sa-east-1")
-PAGE = {"DescribeRepositories": 1000, "DescribeImages": 1000, "ListFunctions": 50}  # the largest pages AWS gives
+PAGE = {"DescribeRepositories": 1000, "DescribeImages": 1000, "ListFunctions": 50,  # the largest pages AWS gives
+        "ListServices": 100, "DescribeServices": 10, "ListTasks": 100, "DescribeTasks": 100,
+        "DescribeJobDefinitions": 100}
 CHECKED_OPERATIONS = ("DescribeRegions", "DescribeRepositories", "DescribeImages", "GetLifecyclePolicy",
-                      "ListFunctions", "GetFunction", "ListAliases", "DescribeLogStreams")
+                      "ListFunctions", "GetFunction", "ListAliases", "DescribeLogStreams",
+                      "ListClusters", "ListServices", "DescribeServices", "ListTasks", "DescribeTasks",
+                      "ListTaskDefinitions", "DescribeTaskDefinition", "ListEventBuses", "ListRules",
+                      "ListTargetsByRule", "ListSchedules", "GetSchedule", "DescribeJobDefinitions",
+                      "DescribeService", "DescribeCluster")
+ECS_CLUSTERS_PER_REGION = 2
 CHILD_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
              "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/nonexistent",
              "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "EMAIL": "bench@example.com"}
@@ -71,6 +83,9 @@ class Size:
     cache_reads: bool = True
     aws_quotas: bool = True
     versions: int = 0  # published versions of every function; an image function's alias `live` is on the newest
+    ecs_services: int = 0  # each on revision 2 of its own family (revision 1 runs an older image); every 4th runs a task
+    batch_jobs: int = 0  # ACTIVE job definitions
+    eks_workloads: int = 0  # one cluster per data region: Deployments of 2 pods, every 4th a CronJob
 
 
 @dataclass
@@ -149,20 +164,58 @@ def synthetic_account(size: Size, regions: list[str]) -> list[RegionSpec]:
         reference = f"@{image}" if made % 4 == 3 else f"v{image}"
         spec.functions.append(FunctionSpec(name, (repository, reference), last_run_days_ago=0.25 + index % 45,
                                            versions=size.versions, aliases=("live",) if size.versions else ()))
+    add_consumers(size, specs)
     return specs
 
 
+def add_consumers(size: Size, specs: list[RegionSpec]) -> None:
+    """ECS services (with one EventBridge rule and one Scheduler schedule a region), Batch job
+    definitions and EKS workloads, round-robin over the data regions, each on an image of its region."""
+    def image(spec: RegionSpec, rank: int, older: int = 0) -> tuple[str, str]:
+        filled = [repo for repo, images in spec.repositories.items() if images]
+        repository = filled[rank % len(filled)]
+        return repository, f"v{max(len(spec.repositories[repository]) - 1 - older, 0)}"
+
+    for index in range(size.ecs_services):
+        spec, rank = specs[index % len(specs)], index // len(specs)
+        family = f"svc-{index:04d}"
+        spec.task_definitions[family] = [[image(spec, rank, older=1)], [image(spec, rank)]]
+        if not spec.ecs_clusters:
+            spec.ecs_clusters = [EcsClusterSpec(f"cluster-{n}") for n in range(ECS_CLUSTERS_PER_REGION)]
+            spec.task_definitions["cron-job"] = [[image(spec, 0)]]
+            spec.scheduled_tasks = [ScheduledTaskSpec("monthly-job", "cron-job", cluster="cluster-0"),
+                                    ScheduledTaskSpec("nightly-job", "cron-job:1", scheduler=True, cluster="cluster-0")]
+        cluster = spec.ecs_clusters[rank % ECS_CLUSTERS_PER_REGION]
+        cluster.services.append(EcsServiceSpec(family, f"{family}:2", desired=0))
+        if index % 4 == 0:
+            cluster.tasks.append(f"{family}:2")
+    for index in range(size.batch_jobs):
+        spec = specs[index % len(specs)]
+        spec.batch_jobs.append(BatchJobSpec(f"job-{index:04d}", image(spec, index // len(specs)),
+                                            ("container", "ecs", "eks")[index % 3]))
+    for index in range(size.eks_workloads):
+        spec, rank = specs[index % len(specs)], index // len(specs)
+        if not spec.eks_clusters:
+            spec.eks_clusters = [EksClusterSpec(f"eks-{spec.name}")]
+        kind, pods = ("cronjob", 0) if index % 4 == 3 else ("deployment", 2)
+        spec.eks_clusters[0].workloads.append(WorkloadSpec(kind, f"team-{rank % 5}", f"app-{index:04d}",
+                                                           image(spec, rank), pods=pods, last_run_days_ago=3))
+
+
 def split(spec: RegionSpec, parts: int) -> list[RegionSpec]:
-    """The region's repositories and functions in `parts` specs, so the Seeder writes them side by side."""
+    """The region's repositories and functions in `parts` specs, so the Seeder writes them side by side;
+    its other consumers go with the first (schedules name its task definitions)."""
     names, functions = list(spec.repositories), spec.functions
-    return [RegionSpec(spec.name, {name: spec.repositories[name] for name in names[part::parts]}, functions[part::parts])
-            for part in range(parts)]
+    chunks = [RegionSpec(spec.name, {name: spec.repositories[name] for name in names[part::parts]},
+                         functions[part::parts]) for part in range(parts)]
+    chunks[0] = replace(spec, repositories=chunks[0].repositories, functions=chunks[0].functions)
+    return chunks
 
 
-def seed(server: LayeredMotoServer, specs: list[RegionSpec]) -> float:
+def seed(server: LayeredMotoServer, kubernetes: FakeKubernetes, specs: list[RegionSpec]) -> float:
     """Write the account into moto with latency off; returns the seconds it took."""
     began = time.perf_counter()
-    seeder = Seeder(server.endpoint_url, server.layer, workers=SEED_WORKERS)
+    seeder = Seeder(server.endpoint_url, server.layer, workers=SEED_WORKERS, kubernetes=kubernetes)
     chunks = [chunk for spec in specs for chunk in split(spec, SEED_WORKERS // len(specs) or 1)]
     seeder.seed(chunks)  # every chunk's images are pushed before any function is created
     return time.perf_counter() - began
@@ -199,6 +252,49 @@ def expected_calls(specs: list[RegionSpec], regions: list[str]) -> dict[str, int
         "GetFunction": len(image_functions) + sum(1 for f in released if f.aliases),  # + each aliased version
         "ListAliases": len(released),
         "DescribeLogStreams": len({(region, f.log_group or f"/aws/lambda/{f.name}") for region, f in image_functions}),
+        **consumer_calls(filled, regions),
+    }
+
+
+def consumer_calls(filled: list[RegionSpec], regions: list[str]) -> dict[str, int]:
+    """The calls an efficient run makes to read every consumer kind (App Runner has none here)."""
+    offering = ClientFactory(boto3.Session(region_name="us-east-1"))
+
+    def offered(service: str) -> list[RegionSpec]:
+        return [spec for spec in filled if spec.name in offering.regions_offering(service)]
+
+    clusters = [cluster for spec in offered("ecs") for cluster in spec.ecs_clusters]
+    services = [service for cluster in clusters for service in cluster.services]
+    scheduled = [task for spec in offered("ecs") for task in spec.scheduled_tasks]
+    families = {(spec.name, task.task_definition.split(":")[0]) for spec in offered("ecs")
+                for task in spec.scheduled_tasks}
+    revisions = {(spec.name, task.task_definition.split(":")[0], 1) for spec in offered("ecs")
+                 for task in spec.scheduled_tasks}  # their families have one revision
+    for spec in offered("ecs"):
+        for cluster in spec.ecs_clusters:
+            for service in cluster.services:
+                family, revision = service.task_definition.split(":")
+                families.add((spec.name, family))  # described: the one used and the newest ACTIVE ones
+                revisions |= {(spec.name, family, number)
+                              for number in range(max(1, int(revision) - DEFAULT_ECS_ROLLBACK_REVISIONS + 1),
+                                                  int(revision) + 1)}
+    return {
+        "ListClusters": len(offered("ecs")) + len(offered("eks")),
+        "ListServices": len(clusters) + len(offered("apprunner")),  # ECS's, and App Runner's of the same name
+        "DescribeServices": sum(math.ceil(len(c.services) / PAGE["DescribeServices"]) for c in clusters),
+        "ListTasks": sum(pages(len(c.tasks), PAGE["ListTasks"]) for c in clusters),
+        "DescribeTasks": sum(math.ceil(len(c.tasks) / PAGE["DescribeTasks"]) for c in clusters),
+        "ListTaskDefinitions": len(families) if services or scheduled else 0,
+        "DescribeTaskDefinition": len(revisions),
+        "ListEventBuses": len(offered("events")),
+        "ListRules": len(offered("events")),  # the default bus only
+        "ListTargetsByRule": sum(1 for task in scheduled if not task.scheduler),
+        "ListSchedules": len(offered("scheduler")),
+        "GetSchedule": sum(1 for task in scheduled if task.scheduler),
+        "DescribeJobDefinitions": sum(pages(sum(j.revisions for j in s.batch_jobs), PAGE["DescribeJobDefinitions"])
+                                      for s in offered("batch")),
+        "DescribeService": sum(len(s.app_runner) for s in offered("apprunner")),
+        "DescribeCluster": sum(len(s.eks_clusters) for s in offered("eks")),
     }
 
 
@@ -235,10 +331,13 @@ def child_env(server: LayeredMotoServer, max_workers: int | None) -> dict[str, s
     return env
 
 
-def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600) -> Run:
+def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600,
+            kubernetes: FakeKubernetes | None = None) -> Run:
     """Run the handler once in a fresh process and record what the child and the server saw."""
     layer = server.layer
     layer.latency, layer.throttle_fraction = run.latency_ms / 1000, run.throttle
+    if kubernetes is not None:
+        kubernetes.latency = run.latency_ms / 1000  # the Kubernetes API answers as slowly as AWS
     layer.reset_counts()
     cpu, began = time.process_time(), time.perf_counter()
     try:
@@ -249,6 +348,8 @@ def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600) -> Run:
     run.process_s = round(time.perf_counter() - began, 3)
     run.server_cpu_s = round(time.process_time() - cpu, 2)
     layer.latency, layer.throttle_fraction = 0.0, 0.0
+    if kubernetes is not None:
+        kubernetes.latency = 0.0
     calls: Counter[str] = Counter()
     for (operation, region), count in layer.calls.items():
         calls[operation] += count - layer.throttled[(operation, region)]
@@ -265,9 +366,9 @@ def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600) -> Run:
     return run
 
 
-def measure(server: LayeredMotoServer, run: Run, repeat: int) -> Run:
+def measure(server: LayeredMotoServer, run: Run, repeat: int, kubernetes: FakeKubernetes | None = None) -> Run:
     """Run it `repeat` times in fresh processes; keep the median by handler wall time (all times recorded)."""
-    return median_run([execute(server, replace(run)) for _ in range(max(1, repeat))])
+    return median_run([execute(server, replace(run), kubernetes=kubernetes) for _ in range(max(1, repeat))])
 
 
 def median_run(done: list[Run]) -> Run:
@@ -379,9 +480,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--throttle", type=float, default=0.10,
                         help="fraction of calls throttled in the extra throttled run; 0 skips it (default 0.10)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file (default {DEFAULT_JSON.relative_to(ROOT)})")
+    parser.add_argument("--ecs-services", type=int, default=100,
+                        help="ECS services, each on its own task definition family, every 4th with a task running; "
+                             "2 clusters, an EventBridge rule and a Scheduler schedule per data region (default 100)")
+    parser.add_argument("--batch-jobs", type=int, default=100, help="AWS Batch job definitions (default 100)")
+    parser.add_argument("--eks-workloads", type=int, default=200,
+                        help="Kubernetes workloads on one EKS cluster per data region: Deployments of 2 pods, "
+                             "every 4th a CronJob (default 200)")
     parser.add_argument("--tiny", action="store_true",
                         help="CI size: 2 regions with data, 12 repositories, 150 images, 20 functions "
-                             "with 2 versions each, 5 ms")
+                             "with 2 versions each, 12 ECS services, 6 Batch job definitions, 12 EKS workloads, 5 ms")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs of each unthrottled shipped case; the median is kept (default 3, 1 with --tiny)")
     parser.add_argument("--no-cache", action="store_true",
@@ -403,15 +511,19 @@ def size_of(args: argparse.Namespace) -> Size:
     if args.repeat is not None and args.repeat < 1:
         raise SystemExit("--repeat must be at least 1")
     if args.tiny:
-        return Size(2, 12, 150, 20, 5.0, args.throttle, not args.no_cache, args.aws_quotas, versions=2)
+        return Size(2, 12, 150, 20, 5.0, args.throttle, not args.no_cache, args.aws_quotas, versions=2,
+                    ecs_services=12, batch_jobs=6, eks_workloads=12)
     if not 1 <= args.regions_with_data <= len(DATA_REGIONS):
         raise SystemExit(f"--regions-with-data must be 1 to {len(DATA_REGIONS)}")
     if args.images and args.repositories < 1:
         raise SystemExit("--images needs at least one repository (--repositories)")
-    if args.versions < 0:
-        raise SystemExit("--versions must be at least 0")
+    if min(args.versions, args.ecs_services, args.batch_jobs, args.eks_workloads) < 0:
+        raise SystemExit("--versions, --ecs-services, --batch-jobs and --eks-workloads must be at least 0")
+    if (args.ecs_services or args.batch_jobs or args.eks_workloads) and args.repositories < 1:
+        raise SystemExit("consumers need at least one repository (--repositories)")
     return Size(args.regions_with_data, args.repositories, args.images, args.functions, args.latency_ms, args.throttle,
-                not args.no_cache, args.aws_quotas, args.versions)
+                not args.no_cache, args.aws_quotas, args.versions, args.ecs_services, args.batch_jobs,
+                args.eks_workloads)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -420,10 +532,11 @@ def main(argv: list[str] | None = None) -> int:
     size = size_of(args)
     server = LayeredMotoServer()
     server.start()
+    kubernetes = FakeKubernetes().__enter__()  # the EKS clusters' API
     try:
         regions = enabled_regions(server)
         specs = synthetic_account(size, [name for name in DATA_REGIONS if name in regions][:size.regions_with_data])
-        seeding_s = seed(server, specs)
+        seeding_s = seed(server, kubernetes, specs)
         print(f"Seeded {inventory(specs, regions)} in {seeding_s:.1f} s", flush=True)
         server.layer.cache_reads = size.cache_reads
         if size.aws_quotas:
@@ -431,10 +544,11 @@ def main(argv: list[str] | None = None) -> int:
         execute(server, Run("warm-up", 0.0, 0.0, None))  # moto builds each region's backends on first use
         runs = []
         for planned in plan(size, args.max_workers, args.shipped_only):
-            run = measure(server, planned, repeats(planned, args.repeat or (1 if args.tiny else 3)))
+            run = measure(server, planned, repeats(planned, args.repeat or (1 if args.tiny else 3)), kubernetes)
             runs.append(run)
             print(f"  {run.name}: {run.handler_s:.2f} s {run.failure}", flush=True)
     finally:
+        kubernetes.__exit__()
         server.stop()
     expected, wanted = expected_calls(specs, regions), inventory(specs, regions)
     results = verdicts(runs, expected, wanted)

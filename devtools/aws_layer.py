@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from http import HTTPStatus
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
@@ -43,6 +44,7 @@ class RateQuota:
     operations: frozenset[str] | None  # None: every operation of the service not in `excluded`
     per_second: float
     excluded: frozenset[str] = frozenset()
+    burst: float | None = None  # the bucket's size when AWS states one; else one second's worth
 
     def covers(self, service: str, operation: str) -> bool:
         """True when a call of this operation counts against the quota."""
@@ -63,6 +65,24 @@ AWS_RATE_QUOTAS = (
     # CloudWatch Logs quotas (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html):
     # "DescribeLogStreams: 25 transactions per second (TPS)", adjustable; the default.
     RateQuota("logs", frozenset({"DescribeLogStreams"}), 25),
+    # Amazon ECS API request throttling (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html):
+    # token buckets per account and Region, "Bucket maximum capacity (or Burst rate)" and "Bucket refill rate
+    # (or Sustained rate)" for each category of actions.
+    RateQuota("ecs", frozenset({"DescribeClusters", "ListClusters"}), 20, burst=50),  # cluster read actions
+    RateQuota("ecs", frozenset({"DescribeTaskDefinition", "ListTaskDefinitions", "ListTaskDefinitionFamilies"}),
+              20, burst=50),  # task definition read actions
+    RateQuota("ecs", frozenset({"DescribeContainerInstances", "DescribeTasks", "ListAttributes",
+                                "ListContainerInstances", "ListTasks"}), 20, burst=100),  # cluster resource read
+    RateQuota("ecs", frozenset({"DescribeServices", "ListServices"}), 20, burst=100),  # service read actions
+    # Amazon EventBridge quotas (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html):
+    # "Throttle limit in transactions per second for control plane APIs: Each supported Region: 50 per second",
+    # not adjustable; PutEvents and invocations have quotas of their own.
+    RateQuota("events", None, 50, excluded=frozenset({"PutEvents", "PutPartnerEvents"})),
+    # Quotas for EventBridge Scheduler (https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html):
+    # "ListSchedules request rate" and "GetSchedule request rate", 50 a second in each supported Region
+    # (adjustable; some Regions now allow GetSchedule more): the lowest the page states.
+    RateQuota("scheduler", frozenset({"ListSchedules"}), 50),
+    RateQuota("scheduler", frozenset({"GetSchedule"}), 50),
 )
 JSON_SERVICES = {"ecr", "logs"}
 ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921"
@@ -93,6 +113,7 @@ HTTP_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 ECR_PAGE = (100, 1000)  # (default, max)
 BATCH_GET_IMAGE_MAX = 100  # imageIds in one BatchGetImage (botocore's model: max 100)
 LAMBDA_PAGE = (50, 50)
+REST_SERVICES = {"batch", "eks", "scheduler"}  # REST-JSON: the operation is told by method and path
 
 
 @dataclass
@@ -156,10 +177,12 @@ class Failure:
     message: str
     status: int
     times: int | None = field(default=None)
+    service: str | None = None  # as the SigV4 scope names it; None: any (ECS and App Runner share ListServices)
 
     def matches(self, req: Request) -> bool:
         """True if this failure applies to the request."""
-        return self.region in (None, req.region) and self.operation in (None, req.operation)
+        return (self.region in (None, req.region) and self.operation in (None, req.operation)
+                and self.service in (None, req.service))
 
 
 def encode_token(offset: int) -> str:
@@ -227,6 +250,26 @@ def lambda_operation(method: str, path: str) -> str:
     return f"lambda:{method} {prefix}"
 
 
+@cache
+def rest_routes(service: str) -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """(method, path pattern, operation) of a REST service's operations, most specific path first."""
+    model = get_service_model(service)
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri = http["requestUri"].split("?")[0]
+        parts = [("[^/]+" if not part.endswith("+}") else ".+") if part.startswith("{") else re.escape(part)
+                 for part in re.split(r"(\{[^}]+\})", uri)]
+        routes.append((len(re.sub(r"\{[^}]+\}", "", uri)), http["method"], re.compile("".join(parts) + "/?"), name))
+    return tuple((method, pattern, name) for _, method, pattern, name in sorted(routes, key=lambda r: -r[0]))
+
+
+def rest_operation(service: str, method: str, path: str) -> str:
+    """A REST service's operation, matched by method and path as its botocore model routes it."""
+    return next((name for verb, pattern, name in rest_routes(service) if verb == method and pattern.fullmatch(path)),
+                f"{service}:{method} {path}")
+
+
 def s3_operation(method: str, path: str) -> str:
     """S3's REST operations on buckets and objects (path-style addressing)."""
     on_object = "/" in path.strip("/")
@@ -245,6 +288,8 @@ def operation_name(environ: dict, service: str, body: bytes) -> str:
         return lambda_operation(method, path)
     if service == "s3":
         return s3_operation(method, path)
+    if service in REST_SERVICES:
+        return rest_operation(service, method, path)
     params = dict(parse_qsl(environ.get("QUERY_STRING", "")))
     if "form-urlencoded" in environ.get("CONTENT_TYPE", ""):
         params.update(parse_qsl(body.decode("utf-8", "replace")))
@@ -368,6 +413,10 @@ class AwsLayer:
             "UpdateAlias": self._record_alias,
             "DescribeLogStreams": self._describe_log_streams,
         }
+        from devtools.aws_consumers import ConsumerServices  # it builds on this module's helpers
+
+        self.consumers = ConsumerServices(self)  # ECS, Batch, EKS as AWS answers, and App Runner
+        self._service_handlers = self.consumers.handlers()  # (service, operation): names shared across services
 
     # ---- public controls -------------------------------------------------
 
@@ -401,12 +450,12 @@ class AwsLayer:
 
     def fail(self, *, region: str | None = None, operation: str | None = None,
              code: str = "AccessDeniedException", message: str = "User is not authorized",
-             status: int = 400, times: int | None = None) -> None:
+             status: int = 400, times: int | None = None, service: str | None = None) -> None:
         """Answer matching requests with an AWS error (times=None: forever)."""
         if times is not None and times <= 0:
             return
         with self._lock:
-            self._failures.append(Failure(region, operation, code, message, status, times))
+            self._failures.append(Failure(region, operation, code, message, status, times, service))
 
     def clear_failures(self) -> None:
         """Remove all configured failures."""
@@ -432,6 +481,7 @@ class AwsLayer:
             self._images.clear()
             self._version_images.clear()
             self._aliases.clear()
+        self.consumers.reset()
 
     # ---- WSGI entry ------------------------------------------------------
 
@@ -491,7 +541,7 @@ class AwsLayer:
             return True
         now, counts = self.clock(), {}
         for quota in quotas:
-            room = max(1.0, quota.per_second)
+            room = max(1.0, quota.burst or quota.per_second)
             tokens, counted = self._buckets.get((quota, req.region), (room, now))
             counts[quota] = min(room, tokens + (now - counted) * quota.per_second)
         allowed = all(tokens >= 1 for tokens in counts.values())
@@ -531,7 +581,7 @@ class AwsLayer:
 
     def _dispatch(self, req: Request) -> Response:
         """Route to an operation handler or forward unchanged."""
-        handler = self._handlers.get(req.operation)
+        handler = self._service_handlers.get((req.service, req.operation)) or self._handlers.get(req.operation)
         return handler(req) if handler else self._forward(req)
 
     def _forward(self, req: Request, body: bytes | None = None,
@@ -895,7 +945,8 @@ def cache_moto_module_list() -> None:
         moto_backends.list_of_moto_modules = cached
 
 
-SIMULATED_SERVICES = ("ec2", "ecr", "lambda", "logs", "s3", "iam", "sts")
+SIMULATED_SERVICES = ("ec2", "ecr", "lambda", "logs", "s3", "iam", "sts", "ecs", "events", "scheduler", "batch",
+                      "eks")
 
 
 def warm_moto_service_models(services: Iterable[str] = SIMULATED_SERVICES) -> None:

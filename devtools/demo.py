@@ -11,6 +11,7 @@ import os
 import sys
 
 from devtools.aws_layer import LayeredMotoServer
+from devtools.fake_kubernetes import FakeKubernetes
 from devtools.fake_slack import BOT_TOKEN, CHANNEL, FakeSlack
 from devtools.simulated_account import Seeder, demo_account
 
@@ -28,8 +29,9 @@ def main(argv: list[str]) -> int:
     argv = [arg for arg in argv if arg != "--send"]
     server = LayeredMotoServer()
     server.start()
+    kubernetes = FakeKubernetes().__enter__()  # the partner lab's EKS cluster
     try:
-        Seeder(server.endpoint_url, server.layer).seed(demo_account())
+        Seeder(server.endpoint_url, server.layer, kubernetes=kubernetes).seed(demo_account())
         os.environ.update(DEMO_ENV, AWS_ENDPOINT_URL=server.endpoint_url)
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             os.environ.pop(name, None)
@@ -51,6 +53,7 @@ def main(argv: list[str]) -> int:
                     print(f"--- Slack message {index}{where} ---\n{received.payload['text']}")
             return max(codes)
     finally:
+        kubernetes.__exit__()
         server.stop()
 
 

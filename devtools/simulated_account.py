@@ -1,4 +1,5 @@
-"""Seed moto with a simulated AWS account: ECR images, Lambda functions and their logs.
+"""Seed moto with a simulated AWS account: ECR images, Lambda functions and their logs, and the other
+consumers of images: ECS, scheduled tasks, Batch, App Runner and EKS (on a FakeKubernetes).
 
 Used by the demo, the tests and the benchmark. Push dates, sizes and old log times that moto
 cannot store are given to the AwsLayer in front of it, which answers as AWS would.
@@ -12,10 +13,13 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Any
+from typing import Any, Union
 
 import boto3
 from botocore.config import Config
+
+from devtools import fake_kubernetes
+from devtools.fake_kubernetes import FakeKubernetes
 
 DAY = 86_400.0
 ROLE_NAME = "ecr-usage-report-demo-role"
@@ -24,6 +28,9 @@ OCI_MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX_TYPE = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 OCI_EMPTY_TYPE = "application/vnd.oci.empty.v1+json"
+ACCOUNT = "123456789012"
+# An image a consumer names: a URI as it is, or (repository, tag or "@<image index>"[, region]) in the account's ECR.
+ImageRef = Union[str, tuple[str, str], tuple[str, str, str]]
 
 
 @dataclass
@@ -60,6 +67,77 @@ class FunctionSpec:
     memory: int = 512
     versions: int = 0
     aliases: tuple[str, ...] = ()
+    moved_to: tuple[str, str] | None = None  # after publishing, $LATEST runs this image (the versions keep theirs)
+
+
+@dataclass
+class EcsServiceSpec:
+    """An ECS service on `task_definition` ("family:revision"); `previous`: a rollout from it is under way."""
+
+    name: str
+    task_definition: str
+    previous: str | None = None
+    desired: int = 1
+
+
+@dataclass
+class EcsClusterSpec:
+    """An ECS cluster, its services, and tasks run on their own (each a "family:revision")."""
+
+    name: str
+    services: list[EcsServiceSpec] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScheduledTaskSpec:
+    """An EventBridge rule (or, with `scheduler`, an EventBridge Scheduler schedule) that runs an ECS task."""
+
+    name: str
+    task_definition: str  # "family" (its latest ACTIVE revision) or "family:revision"
+    scheduler: bool = False
+    cluster: str = "default"
+    expression: str = "cron(0 0 1 * ? *)"
+
+
+@dataclass
+class BatchJobSpec:
+    """An AWS Batch job definition; `properties`: "container", "ecs" or "eks". Each revision runs `image`."""
+
+    name: str
+    image: ImageRef
+    properties: str = "container"
+    revisions: int = 1
+
+
+@dataclass
+class AppRunnerSpec:
+    """An App Runner service whose source is an image."""
+
+    name: str
+    image: ImageRef
+    paused: bool = False
+
+
+@dataclass
+class WorkloadSpec:
+    """A Kubernetes workload: "deployment", "statefulset", "daemonset", "job", "cronjob" or "pod". A
+    Deployment's `pods` run through a ReplicaSet and report the digest they run."""
+
+    kind: str
+    namespace: str
+    name: str
+    image: ImageRef
+    pods: int = 0
+    last_run_days_ago: float | None = None
+
+
+@dataclass
+class EksClusterSpec:
+    """An EKS cluster, served by a FakeKubernetes."""
+
+    name: str
+    workloads: list[WorkloadSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -69,6 +147,13 @@ class RegionSpec:
     name: str
     repositories: dict[str, list[ImageSpec]] = field(default_factory=dict)
     functions: list[FunctionSpec] = field(default_factory=list)
+    task_definitions: dict[str, list[list[ImageRef]]] = field(default_factory=dict)  # family -> each revision's images
+    inactive: list[str] = field(default_factory=list)  # "family:revision" deregistered
+    ecs_clusters: list[EcsClusterSpec] = field(default_factory=list)
+    scheduled_tasks: list[ScheduledTaskSpec] = field(default_factory=list)
+    batch_jobs: list[BatchJobSpec] = field(default_factory=list)
+    app_runner: list[AppRunnerSpec] = field(default_factory=list)
+    eks_clusters: list[EksClusterSpec] = field(default_factory=list)
 
 
 def manifest_for(key: str) -> str:
@@ -118,9 +203,11 @@ def zip_bytes() -> bytes:
 class Seeder:
     """Writes RegionSpecs into moto through its HTTP API."""
 
-    def __init__(self, endpoint_url: str, layer: Any = None, now: float | None = None, workers: int = 8) -> None:
+    def __init__(self, endpoint_url: str, layer: Any = None, now: float | None = None, workers: int = 8,
+                 kubernetes: FakeKubernetes | None = None) -> None:
         self.endpoint_url = endpoint_url
         self.layer = layer
+        self.kubernetes = kubernetes  # serves the EKS clusters' Kubernetes APIs
         self.now = now or time.time()
         self.workers = workers
         self.session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -138,6 +225,7 @@ class Seeder:
         with ThreadPoolExecutor(self.workers) as pool:
             list(pool.map(self.seed_repositories, regions))
             list(pool.map(lambda spec: self.seed_functions(spec, role), regions))
+            list(pool.map(lambda spec: self.seed_consumers(spec, role), regions))
         self.archive(regions)
 
     def role_arn(self) -> str:
@@ -208,24 +296,138 @@ class Seeder:
     def seed_functions(self, spec: RegionSpec, role: str) -> None:
         lam = self.client("lambda", spec.name)
         logs = self.client("logs", spec.name)
-        account = "123456789012"
         for function in spec.functions:
             arguments: dict[str, Any] = {"FunctionName": function.name, "Role": role, "MemorySize": function.memory}
             if function.image is None:
                 arguments.update(Runtime="python3.12", Handler="lambda_function.lambda_handler", Code={"ZipFile": zip_bytes()})
             else:
-                repository, reference = function.image
-                uri = f"{account}.dkr.ecr.{spec.name}.amazonaws.com/{repository}"
-                if reference.startswith("@"):
-                    uri += "@" + self.digests[(spec.name, repository)][int(reference[1:])]
-                else:
-                    uri += f":{reference}"
-                arguments.update(PackageType="Image", Code={"ImageUri": uri})
+                arguments.update(PackageType="Image", Code={"ImageUri": self.image_uri(spec.name, function.image)})
             if function.log_group:
                 arguments["LoggingConfig"] = {"LogFormat": "Text", "LogGroup": function.log_group}
             lam.create_function(**arguments)
             self.publish(lam, function)
+            if function.moved_to:
+                lam.update_function_code(FunctionName=function.name, ImageUri=self.image_uri(spec.name, function.moved_to))
             self.seed_logs(logs, spec.name, function)
+
+    def image_uri(self, region: str, image: ImageRef) -> str:
+        """The URI a consumer names an image by."""
+        if isinstance(image, str):
+            return image
+        repository, reference, *elsewhere = image
+        home = elsewhere[0] if elsewhere else region
+        uri = f"{ACCOUNT}.dkr.ecr.{home}.amazonaws.com/{repository}"
+        if reference.startswith("@"):
+            return uri + "@" + self.digests[(home, repository)][int(reference[1:])]
+        return uri + f":{reference}"
+
+    def seed_consumers(self, spec: RegionSpec, role: str) -> None:
+        """ECS, scheduled tasks, Batch, App Runner and EKS, in that order (schedules name task definitions)."""
+        self.seed_ecs(spec)
+        self.seed_schedules(spec, role)
+        batch = self.client("batch", spec.name) if spec.batch_jobs else None
+        for job in spec.batch_jobs:
+            image = self.image_uri(spec.name, job.image)
+            properties = {
+                "container": {"containerProperties": {"image": image, "vcpus": 1, "memory": 128}},
+                "ecs": {"ecsProperties": {"taskProperties": [{"containers": [{"name": "main", "image": image}]}]}},
+                "eks": {"eksProperties": {"podProperties": {"containers": [{"name": "main", "image": image}]}}},
+            }[job.properties]
+            for _ in range(job.revisions):
+                batch.register_job_definition(jobDefinitionName=job.name, type="container", **properties)
+        runner = self.client("apprunner", spec.name) if spec.app_runner else None
+        for service in spec.app_runner:
+            arn = runner.create_service(ServiceName=service.name, SourceConfiguration={
+                "ImageRepository": {"ImageIdentifier": self.image_uri(spec.name, service.image),
+                                    "ImageRepositoryType": "ECR"},
+                "AuthenticationConfiguration": {"AccessRoleArn": role}})["Service"]["ServiceArn"]
+            if service.paused:
+                runner.pause_service(ServiceArn=arn)
+        for cluster in spec.eks_clusters:
+            self.seed_eks(spec.name, cluster, role)
+
+    def seed_ecs(self, spec: RegionSpec) -> None:
+        if not (spec.task_definitions or spec.ecs_clusters):
+            return
+        ecs = self.client("ecs", spec.name)
+        for family, revisions in spec.task_definitions.items():
+            for images in revisions:
+                ecs.register_task_definition(family=family, containerDefinitions=[
+                    {"name": f"c{index}", "image": self.image_uri(spec.name, image), "memory": 128}
+                    for index, image in enumerate(images)])
+        for cluster in spec.ecs_clusters:
+            ecs.create_cluster(clusterName=cluster.name)
+            for service in cluster.services:
+                ecs.create_service(cluster=cluster.name, serviceName=service.name, desiredCount=service.desired,
+                                   taskDefinition=service.previous or service.task_definition)
+                if service.previous:
+                    ecs.update_service(cluster=cluster.name, service=service.name,
+                                       taskDefinition=service.task_definition)
+            for task in cluster.tasks:
+                ecs.run_task(cluster=cluster.name, taskDefinition=task, launchType="FARGATE", count=1)
+        for revision in spec.inactive:
+            ecs.deregister_task_definition(taskDefinition=revision)
+
+    def seed_schedules(self, spec: RegionSpec, role: str) -> None:
+        events = self.client("events", spec.name) if spec.scheduled_tasks else None
+        scheduler = self.client("scheduler", spec.name) if spec.scheduled_tasks else None
+        for task in spec.scheduled_tasks:
+            cluster = f"arn:aws:ecs:{spec.name}:{ACCOUNT}:cluster/{task.cluster}"
+            definition = f"arn:aws:ecs:{spec.name}:{ACCOUNT}:task-definition/{task.task_definition}"
+            if task.scheduler:
+                scheduler.create_schedule(Name=task.name, ScheduleExpression=task.expression,
+                                          FlexibleTimeWindow={"Mode": "OFF"}, Target={
+                                              "Arn": cluster, "RoleArn": role,
+                                              "EcsParameters": {"TaskDefinitionArn": definition}})
+                continue
+            events.put_rule(Name=task.name, ScheduleExpression=task.expression)
+            events.put_targets(Rule=task.name, Targets=[{"Id": "task", "Arn": cluster, "RoleArn": role,
+                                                         "EcsParameters": {"TaskDefinitionArn": definition}}])
+
+    def seed_eks(self, region: str, spec: EksClusterSpec, role: str) -> None:
+        """A cluster in moto, its Kubernetes API on the FakeKubernetes, DescribeCluster pointed at it."""
+        if self.kubernetes is None or self.layer is None:
+            raise ValueError("EKS clusters need a FakeKubernetes and the AwsLayer: Seeder(..., kubernetes=...)")
+        self.client("eks", region).create_cluster(name=spec.name, roleArn=role,
+                                                  resourcesVpcConfig={"subnetIds": ["subnet-0"]})
+        cluster = self.kubernetes.add(spec.name)
+        self.layer.consumers.eks_clusters[(region, spec.name)] = {
+            "endpoint": self.kubernetes.endpoint(spec.name),
+            "certificateAuthority": {"data": self.kubernetes.ca_data}}
+        for workload in spec.workloads:
+            self.add_workload(region, cluster, workload)
+
+    def add_workload(self, region: str, cluster: fake_kubernetes.Cluster, spec: WorkloadSpec) -> None:
+        image = self.image_uri(region, spec.image)
+        when = None if spec.last_run_days_ago is None else self.now - spec.last_run_days_ago * DAY
+        if spec.kind == "cronjob":
+            cluster.objects["cronjobs"].append(fake_kubernetes.cronjob(spec.namespace, spec.name, [image],
+                                                                       last_scheduled=when))
+        elif spec.kind == "job":
+            cluster.objects["jobs"].append(fake_kubernetes.job(spec.namespace, spec.name, [image], started=when))
+        elif spec.kind == "pod":
+            cluster.objects["pods"].append(fake_kubernetes.pod(spec.namespace, spec.name, [image], started=when))
+        else:
+            cluster.objects[f"{spec.kind}s"].append(fake_kubernetes.workload(spec.namespace, spec.name, [image],
+                                                                             max(spec.pods, 1)))
+        pinned = self.pinned(region, spec.image)
+        for index in range(spec.pods):
+            cluster.objects["pods"].append(fake_kubernetes.pod(
+                spec.namespace, f"{spec.name}-5d8f7c9b4-{index}", [image], [pinned] if pinned else None,
+                owner=("ReplicaSet", f"{spec.name}-5d8f7c9b4"), started=when or self.now - DAY,
+                template_hash="5d8f7c9b4"))
+
+    def pinned(self, region: str, image: ImageRef) -> str | None:
+        """The `repo@digest` form a kubelet reports as a container's imageID, for an image of the account."""
+        if isinstance(image, str):
+            return None
+        repository, reference, *elsewhere = image
+        if reference.startswith("@"):
+            return self.image_uri(region, image)
+        home = elsewhere[0] if elsewhere else region
+        found = self.client("ecr", home).describe_images(
+            repositoryName=repository, imageIds=[{"imageTag": reference}])["imageDetails"]
+        return f"{ACCOUNT}.dkr.ecr.{home}.amazonaws.com/{repository}@{found[0]['imageDigest']}" if found else None
 
     @staticmethod
     def publish(lam: Any, function: FunctionSpec) -> None:
@@ -261,7 +463,8 @@ MB = 10**6
 
 
 def demo_account() -> list[RegionSpec]:
-    """A small lab account: a busy Seoul region, two quieter ones, a few empty regions."""
+    """A small lab account: a busy Seoul region, two quieter ones, a partner lab's containers in Ireland,
+    a few empty regions."""
     seoul = RegionSpec("ap-northeast-2")
     seoul.repositories = {
         "ddps/image-resize": [
@@ -292,4 +495,28 @@ def demo_account() -> list[RegionSpec]:
     oregon = RegionSpec("us-west-2")
     oregon.repositories = {"ddps/api": [ImageSpec(["prod"], 250 * MB, 8, 0.1)]}
     oregon.functions = [FunctionSpec("api-prod", ("ddps/api", "prod"), last_run_days_ago=None)]
-    return [seoul, virginia, oregon]
+    return [seoul, virginia, oregon, partner_lab()]
+
+
+def partner_lab() -> RegionSpec:
+    """Ireland holds no repository: a partner lab runs Seoul's and Oregon's images on ECS, Batch and EKS there."""
+    seoul, oregon = "ap-northeast-2", "us-west-2"
+    ireland = RegionSpec("eu-west-1")
+    ireland.task_definitions = {
+        "resize-worker": [[("ddps/image-resize", "v2", seoul)], [("ddps/image-resize", "latest", seoul)]],
+        "usage-export": [[("ddps/api", "prod", oregon)]],
+    }
+    ireland.ecs_clusters = [EcsClusterSpec("lab-eu", services=[EcsServiceSpec("resize-worker", "resize-worker:2")],
+                                           tasks=["usage-export:1"])]
+    ireland.scheduled_tasks = [
+        ScheduledTaskSpec("monthly-usage-export", "usage-export", cluster="lab-eu"),
+        ScheduledTaskSpec("nightly-resize-check", "resize-worker:2", scheduler=True, cluster="lab-eu",
+                          expression="cron(0 18 * * ? *)"),
+    ]
+    ireland.batch_jobs = [BatchJobSpec("inference-eval", ("ddps/ml-inference", "2024.11", seoul))]
+    ireland.app_runner = [AppRunnerSpec("lab-docs", "public.ecr.aws/nginx/nginx:stable")]
+    ireland.eks_clusters = [EksClusterSpec("lab-eu", [
+        WorkloadSpec("deployment", "ml", "inference-api", ("ddps/ml-inference", "2025.06", seoul), pods=2),
+        WorkloadSpec("cronjob", "reports", "monthly-usage", ("ddps/api", "prod", oregon), last_run_days_ago=1),
+    ])]
+    return ireland

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ecr_usage_report.analysis.rules import Thresholds
 from ecr_usage_report.aws.regions import RegionError, validate_regions
+from ecr_usage_report.inventory.consumers import KINDS, ConsumerSettings
 
 EMAIL_ENV = "EMAIL"
 WEBHOOK_ENV = "SLACK_DDPS"
@@ -29,6 +30,14 @@ EVENT_REGIONS = "regions"
 EVENT_DRY_RUN = "dry_run"
 EVENT_MESSAGES = "slack_messages"
 FULL, SUMMARY = "full", "summary"  # summary and details, or the summary alone
+CONSUMER_KINDS_ENV = "CONSUMER_KINDS"
+EVENT_CONSUMER_KINDS = "consumer_kinds"
+ALL_KINDS, NO_KINDS = "all", "none"
+# rollback attribute -> (event key, env var, most allowed); ListTaskDefinitions gives at most 100 a call
+ROLLBACK_SOURCES = {
+    "ecs_rollback_revisions": ("ecs_rollback_revisions", "ECS_ROLLBACK_REVISIONS", 100),
+    "lambda_rollback_versions": ("lambda_rollback_versions", "LAMBDA_ROLLBACK_VERSIONS", 100),
+}
 # threshold attribute -> (event key, env var, parse as, smallest and largest allowed value);
 # the bounds keep every date and cost computed from them valid
 THRESHOLD_SOURCES = {
@@ -37,8 +46,9 @@ THRESHOLD_SOURCES = {
     "idle_days": ("idle_days", "IDLE_DAYS", int, 0, 36_500),
     "archive_price_per_gb_month": ("archive_price_per_gb_month", "ECR_ARCHIVE_PRICE_PER_GB_MONTH", float, 0.0, 1000.0),
 }
-EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, EVENT_MESSAGES,
-                        *(key for key, *_ in THRESHOLD_SOURCES.values())})
+EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, EVENT_MESSAGES, EVENT_CONSUMER_KINDS,
+                        *(key for key, *_ in THRESHOLD_SOURCES.values()),
+                        *(key for key, *_ in ROLLBACK_SOURCES.values())})
 # Keys of the events that run the report without asking anything: an EventBridge schedule's, and
 # the Lambda console's default test event's.
 IGNORED_EVENT_KEYS = frozenset({"version", "id", "detail-type", "source", "account", "time", "region",
@@ -90,6 +100,7 @@ class Settings:
     report_s3: tuple[str, str] | None  # (bucket, key prefix)
     workers: int = DEFAULT_MAX_WORKERS
     thresholds: Thresholds = field(default_factory=Thresholds)
+    consumers: ConsumerSettings = field(default_factory=ConsumerSettings)
 
 
 def shown(value: Any) -> str:
@@ -114,10 +125,12 @@ def load(event: Any, environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"Unknown event key {shown(unknown[0])}: the known keys are {', '.join(sorted(EVENT_KEYS))}")
     dry_run = parse_bool(event.get(EVENT_DRY_RUN, False), f'event key "{EVENT_DRY_RUN}"')
     thresholds = parse_thresholds(event, environ)
+    consumers = load_consumers(event, environ)
     email = load_email(environ)
     slack = None if dry_run else load_slack(event, environ)
     regions = load_regions(event, environ)
-    return Settings(email, regions, dry_run, slack, report_s3_uri(environ), max_workers(environ), thresholds)
+    return Settings(email, regions, dry_run, slack, report_s3_uri(environ), max_workers(environ), thresholds,
+                    consumers)
 
 
 def dry_run_asked(event: Any) -> bool:
@@ -186,6 +199,40 @@ def parse_thresholds(event: dict[str, Any], environ: Mapping[str, str]) -> Thres
         elif environ.get(env, "").strip():
             values[attribute] = parse_number(environ[env], f"env var {env}", kind, minimum, maximum)
     return Thresholds(**values)
+
+
+def parse_kinds(value: Any, name: str) -> frozenset[str]:
+    """Consumer kinds: a list of them or comma-separated text; `all` or `none` alone."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f'{name} must be a list of consumer kinds, e.g. ["ecs", "eks"], got {value!r}')
+    words = [item.strip().lower() for item in value if item.strip()]
+    if words in ([ALL_KINDS], [NO_KINDS]):
+        return frozenset(KINDS) if words == [ALL_KINDS] else frozenset()
+    unknown = [word for word in words if word not in KINDS]
+    if unknown or not words:
+        raise ConfigError(f"{name} names unknown consumer kind(s) {', '.join(unknown) or '(none)'}: use {ALL_KINDS}, "
+                          f"{NO_KINDS}, or some of {', '.join(KINDS)}")
+    return frozenset(words)
+
+
+def load_consumers(event: dict[str, Any], environ: Mapping[str, str]) -> ConsumerSettings:
+    """The consumer kinds to read and their rollback depths: event key, else env var, else the default."""
+    values: dict[str, Any] = {}
+    if event.get(EVENT_CONSUMER_KINDS) is not None:
+        values["kinds"] = parse_kinds(event[EVENT_CONSUMER_KINDS], f'event key "{EVENT_CONSUMER_KINDS}"')
+    elif environ.get(CONSUMER_KINDS_ENV, "").strip():
+        values["kinds"] = parse_kinds(environ[CONSUMER_KINDS_ENV], f"env var {CONSUMER_KINDS_ENV}")
+    for attribute, (key, env, most) in ROLLBACK_SOURCES.items():
+        if event.get(key) is not None:
+            name, raw = f'event key "{key}"', event[key]
+        elif environ.get(env, "").strip():
+            name, raw = f"env var {env}", environ[env]
+        else:
+            continue
+        values[attribute] = int(parse_number(raw, name, int, 0, most))
+    return ConsumerSettings(**values)
 
 
 def report_s3_uri(environ: Mapping[str, str]) -> tuple[str, str] | None:

@@ -72,7 +72,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
     stage = "collecting the ECR and Lambda inventory"
     try:
         with region_scheduler(settings.workers) as scheduler:
-            inventory = collect(clients, scheduler, settings.regions or enabled_regions(clients))
+            inventory = collect(clients, scheduler, settings.regions or enabled_regions(clients), settings.consumers)
         if not inventory.ecr and not inventory.functions:
             raise NothingRead(inventory.errors)
         stage = "judging what to delete"

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devtools.aws_layer import LayeredMotoServer  # noqa: E402
+from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 from devtools.fake_slack import FakeSlack  # noqa: E402
 from devtools.simulated_account import RegionSpec, Seeder  # noqa: E402
 from ecr_usage_report.aws.clients import clear_shared_factories  # noqa: E402
@@ -51,11 +52,25 @@ def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> Layer
     return aws_server
 
 
+@pytest.fixture(scope="session")
+def kubernetes_server() -> Iterator[FakeKubernetes]:
+    """One local Kubernetes API for the session; `kubernetes` empties it for every test."""
+    with FakeKubernetes() as server:
+        yield server
+
+
 @pytest.fixture
-def seed(aws: LayeredMotoServer):
+def kubernetes(kubernetes_server: FakeKubernetes) -> FakeKubernetes:
+    """The EKS clusters' Kubernetes API, with no cluster yet."""
+    kubernetes_server.reset()
+    return kubernetes_server
+
+
+@pytest.fixture
+def seed(aws: LayeredMotoServer, kubernetes: FakeKubernetes):
     """seed([RegionSpec, ...]) -> Seeder (its .digests name each pushed image)."""
     def seed_regions(regions: list[RegionSpec]) -> Seeder:
-        seeder = Seeder(aws.endpoint_url, aws.layer)
+        seeder = Seeder(aws.endpoint_url, aws.layer, kubernetes=kubernetes)
         seeder.seed(regions)
         aws.layer.reset_counts()
         return seeder

@@ -165,9 +165,10 @@ def test_bad_threshold_env_vars_are_clear_errors(aws, monkeypatch, name, value):
 
 def test_json_export_has_the_documented_schema(account):
     document = json.loads(render(dry_run(), "json"))
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2  # version 2 keeps every field of version 1 and adds consumers
     assert set(document) == {"schema_version", "generated_at", "account", "settings", "regions_scanned", "summary",
-                             "repositories", "functions", "deletion_candidates", "errors", "comparison"}
+                             "repositories", "functions", "deletion_candidates", "errors", "comparison",
+                             "consumers", "not_judged"}
     assert datetime.fromisoformat(document["generated_at"]).utcoffset().total_seconds() == 0
     current = next(r for r in document["repositories"] if r["name"] == "current")
     assert (current["image_count"], current["untagged_image_count"], current["lifecycle_policy"]) == (2, 1, True)
@@ -214,7 +215,7 @@ def test_json_export_is_written_to_s3_when_asked(account, monkeypatch):
     [item] = s3.list_objects_v2(Bucket="lab-reports")["Contents"]
     assert item["Key"].startswith("ecr/ecr-usage-report-") and item["Key"].endswith("Z.json")
     body = json.loads(s3.get_object(Bucket="lab-reports", Key=item["Key"])["Body"].read())
-    assert body["schema_version"] == 1 and len(body["repositories"]) == 7
+    assert body["schema_version"] == 2 and len(body["repositories"]) == 7
 
 
 @pytest.mark.parametrize("uri", ["lab-reports/ecr", "s3://", "https://lab-reports.s3.amazonaws.com/x"])

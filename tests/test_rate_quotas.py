@@ -9,7 +9,7 @@ import boto3
 
 from devtools.aws_layer import AWS_RATE_QUOTAS
 from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec, demo_account
-from ecr_usage_report.aws.quotas import QUOTA_SHARE, REQUEST_RATE_QUOTAS, QuotaBucket, pace_to_quotas
+from ecr_usage_report.aws.quotas import QUOTA_BURSTS, QUOTA_SHARE, REQUEST_RATE_QUOTAS, QuotaBucket, pace_to_quotas
 from ecr_usage_report.run import run
 from get_lambda_object import get_region_lambda_object_dic
 
@@ -51,8 +51,9 @@ def test_lambdas_listings_share_one_paced_quota_and_get_function_has_its_own(aws
 
 def test_the_reports_pacing_stays_inside_every_aws_quota_it_calls_under(aws, seed):
     seed(demo_account())
-    run({"dry_run": True, "regions": [SEOUL]})
+    run({"dry_run": True, "regions": [SEOUL, "eu-west-1"]})  # Ireland: the demo's ECS, schedules, Batch and EKS
     called = aws.layer.operations
+    assert {("ecs", "DescribeTasks"), ("events", "ListTargetsByRule"), ("scheduler", "GetSchedule")} <= called
     for quota in AWS_RATE_QUOTAS:
         covered = {operation for service, operation in called if quota.covers(service, operation)}
         paced = [(set(operations), rate * QUOTA_SHARE) for service, operations, rate in REQUEST_RATE_QUOTAS
@@ -73,3 +74,17 @@ def test_a_region_of_many_released_functions_is_read_whole_under_aws_quotas(aws,
     assert errors == [] and len(functions) == 30
     assert all(function["ImageUri"] and function["AliasedVersions"][0]["Aliases"] == ["live"] for function in functions)
     assert aws.layer.answered.count(("ListAliases", SEOUL)) == 30
+
+
+def test_a_quota_whose_bucket_aws_states_lets_a_burst_through_and_no_more_than_aws_holds(aws):
+    waits: list[float] = []
+    ecs = boto3.client("ecs", region_name=SEOUL)
+    pace_to_quotas(ecs, clock=lambda: 0.0, sleep=waits.append)
+    for _ in range(40):  # 4/5 of ECS's task definition read bucket of 50, at once
+        ecs.list_task_definitions()
+    assert waits == []
+    ecs.list_task_definitions()
+    assert waits == [1 / 16]  # then 4/5 of its 20 a second
+    for (service, operation), burst in QUOTA_BURSTS.items():
+        [quota] = [q for q in AWS_RATE_QUOTAS if q.covers(service, operation)]
+        assert burst * QUOTA_SHARE <= (quota.burst or quota.per_second), (service, operation)

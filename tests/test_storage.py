@@ -208,7 +208,7 @@ def test_deletion_candidates_free_active_and_archived_bytes_and_note_the_archive
 def test_exports_carry_every_image_with_its_status_kind_and_last_archived_at(storage_account):
     result = dry_run()
     document = json.loads(render(result, "json"))
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["settings"]["archive_price_per_gb_month"] == 0.10
     jobs = next(r for r in document["repositories"] if r["name"] == "jobs")
     assert (jobs["active_image_count"], jobs["archived_image_count"]) == (1, 1)

@@ -280,7 +280,7 @@ def test_function_runs_the_packaged_handler():
 @pytest.mark.parametrize("statement", inline_statements(), ids=lambda statement: statement.get("Sid", "statement"))
 def test_inline_policy_only_reads(statement):
     assert statement["Effect"] == "Allow"
-    assert (statement["Resource"] == "*") is (statement["Sid"] == "ReadInventory")  # secrets: only their own
+    assert (statement["Resource"] == "*") is (statement["Sid"] in ("ReadInventory", "ReadConsumers"))  # secrets: their own
     verbs = {action.split(":", 1)[1].split("*")[0] for action in statement["Action"]}
     assert all(verb.startswith(("Describe", "List", "Get")) or verb in READ_ACTIONS_OF_OTHER_VERBS
                for verb in verbs), verbs

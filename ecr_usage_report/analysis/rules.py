@@ -1,20 +1,24 @@
 """What the team could delete and what it costs (pure functions over the inventory).
 
 Rules, as the team wrote them down:
-1. unused: no function (nor an aliased version) runs any image of the repository, and its last
-   push is older than `unused_days`;
-2. idle: every function using it last ran more than `idle_days` ago. A function whose last run
-   is unknown (no log group, no stream, lookup error) is not idle: it keeps the repository.
-A region whose functions could not all be read names no candidate: a gap is not "unused".
-Nothing is ever deleted here.
+1. unused: no function (nor an aliased version) runs any image of the repository, no consumer of
+   any other kind read (ECS, scheduled tasks, Batch, App Runner, EKS, Lambda rollback versions)
+   names one, and its last push is older than `unused_days`;
+2. idle: every function using it last ran more than `idle_days` ago, and nothing but Lambda (its
+   functions and their rollback versions) uses it. A function whose last run is unknown (no log
+   group, no stream, lookup error) is not idle: it keeps the repository.
+A region whose functions, or any consumer kind, could not all be read names no candidate: a gap
+is not "unused". Nothing is ever deleted here.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ecr_usage_report.analysis.consumers import LAMBDA_VERSION, ConsumerIndex
 from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.inventory.model import Function, Inventory, LastRun, LogGroupKey, Repository
+from ecr_usage_report.inventory.consumers import LABELS
+from ecr_usage_report.inventory.model import Consumer, Function, Inventory, LastRun, LogGroupKey, Repository
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
 
 DEFAULT_PRICE_PER_GB_MONTH = 0.10  # USD, ECR storage in us-east-1 (docs/aws-quotas.md cites the price list)
@@ -27,6 +31,7 @@ BYTES_PER_GB = 10**9
 UNUSED, IDLE = "unused", "idle"
 FRESH, AGING, OLD = "fresh", "aging", "old"
 UNKNOWN_RUN = LastRun(None, "unknown")
+LAMBDA_GAP = "Lambda"  # why a region is not judged when its functions could not all be read
 
 
 @dataclass(frozen=True)
@@ -95,14 +100,18 @@ def is_idle(last: LastRun, now: datetime, idle_days: int) -> bool:
 
 
 def repository_candidate(region: str, repository: Repository, users: tuple[Function, ...],
-                         last_runs: dict[LogGroupKey, LastRun], now: datetime, limits: Thresholds) -> Candidate | None:
-    """The rule a repository falls under, if any, given the functions that use it."""
-    if not users:
+                         last_runs: dict[LogGroupKey, LastRun], now: datetime, limits: Thresholds,
+                         consumers: tuple[Consumer, ...] = ()) -> Candidate | None:
+    """The rule a repository falls under, if any, given the functions and other consumers that use it."""
+    if not users and not consumers:
         pushed = repository.last_pushed_at
         if pushed is not None and now - pushed > timedelta(days=limits.unused_days):
             return Candidate(region, repository, UNUSED)
         return None
+    if any(consumer.kind != LAMBDA_VERSION for consumer in consumers):
+        return None  # only Lambda's idleness is known
     runs = tuple((user.name, last_run_of(region, user, last_runs)) for user in users)
+    runs += tuple((consumer.name, LastRun(consumer.last_run, UNKNOWN_RUN.note)) for consumer in consumers)
     if all(is_idle(last, now, limits.idle_days) for _, last in runs):
         return Candidate(region, repository, IDLE, runs)
     return None
@@ -113,18 +122,30 @@ def usage_known(functions: tuple[Function, ...] | None) -> bool:
     return functions is not None and all(function.usage_known for function in functions)
 
 
-def unjudged_regions(inventory: Inventory) -> tuple[str, ...]:
-    """Regions with repositories whose usage is not known, so that no candidate is named there."""
-    return tuple(sorted(region for region, data in inventory.ecr.items()
-                        if data.repositories and not usage_known(inventory.functions.get(region))))
+def not_judged(inventory: Inventory) -> dict[str, tuple[str, ...]]:
+    """Regions with repositories whose usage is not known, each with why: Lambda, or the consumer kinds
+    (as ERRORS names them) that could not all be read."""
+    gaps: dict[str, set[str]] = {}
+    for error in inventory.errors:
+        if error.service in LABELS:
+            gaps.setdefault(error.region, set()).add(error.service)
+    reasons = {}
+    for region, data in sorted(inventory.ecr.items()):
+        why = [LAMBDA_GAP] if not usage_known(inventory.functions.get(region)) else []
+        why += [label for label in LABELS if label in gaps.get(region, ())]
+        if data.repositories and why:
+            reasons[region] = tuple(why)
+    return reasons
 
 
 def deletion_candidates(inventory: Inventory, usage: dict[str, UsageIndex], now: datetime,
-                        limits: Thresholds) -> tuple[Candidate, ...]:
+                        limits: Thresholds, consumers: ConsumerIndex | None = None) -> tuple[Candidate, ...]:
     """Every repository the rules name, largest first."""
+    consumers = consumers or ConsumerIndex()
+    unjudged = not_judged(inventory)
     found = [candidate
-             for region, data in inventory.ecr.items() if usage_known(inventory.functions.get(region))
+             for region, data in inventory.ecr.items() if region not in unjudged
              for repository in data.repositories
              if (candidate := repository_candidate(region, repository, usage[region].users_of(repository),
-                                                   inventory.last_runs, now, limits))]
+                                                   inventory.last_runs, now, limits, consumers.users_of(repository)))]
     return tuple(sorted(found, key=lambda c: (-c.repository.size_bytes, c.region, c.repository.name)))

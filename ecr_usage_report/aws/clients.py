@@ -75,6 +75,7 @@ class ClientFactory:
         self.workers = workers
         self.config = client_config(workers)
         self._clients: dict[tuple[str, str], Any] = {}
+        self._offered: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def get(self, service: str, region: str) -> Any:
@@ -90,6 +91,21 @@ class ClientFactory:
                 pace_to_quotas(client)
                 self._clients[key] = client
             return self._clients[key]
+
+    def release(self, service: str, region: str) -> None:
+        """Forget a client (one that served a region holding nothing of its service); built again if asked."""
+        with self._lock:
+            self._clients.pop((service, region), None)
+
+    def regions_offering(self, service: str) -> frozenset[str]:
+        """Every region botocore's endpoint data offers the service in, in every partition; read through
+        this factory's session, which loads the service's model once for this and its clients."""
+        with self._lock:
+            if service not in self._offered:
+                self._offered[service] = frozenset(
+                    region for partition in self.session.get_available_partitions()
+                    for region in self.session.get_available_regions(service, partition_name=partition))
+            return self._offered[service]
 
     def build(self, service: str, regions: list[str]) -> None:
         """Build the service's clients now, in region order. One that cannot be built is left to

@@ -46,3 +46,4 @@ def enabled_regions(clients: ClientFactory) -> list[str]:
     ec2 = clients.get("ec2", clients.session.region_name or FALLBACK_REGION)
     answer = ec2.describe_regions(AllRegions=False)
     return sorted(region["RegionName"] for region in answer.get("Regions", []))
+

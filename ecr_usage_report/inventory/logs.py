@@ -78,7 +78,7 @@ class LastRunLookups:
         return {group: future.result() for group, future in futures.items()}
 
     def _look_up_if_joined(self, region: str, function: Function, uris: frozenset[str]) -> None:
-        if function.repository_uris & uris:
+        if (function.repository_uris | function.rollback_repository_uris) & uris:
             self._start((region, function.log_group))
 
     def _start(self, group: LogGroupKey) -> Future[LastRun]:

@@ -19,6 +19,12 @@ def repository_of(image_uri: str) -> str | None:
     return head + slash + name if colon or at else None
 
 
+def image_name(image_reference: str) -> str:
+    """An image reference without its tag or digest (`host/team/app`)."""
+    head, slash, last = image_reference.partition("@")[0].rpartition("/")
+    return head + slash + last.partition(":")[0]
+
+
 @dataclass(frozen=True)
 class Image:
     """One image of a repository (an image, an image index or a referrer), as DescribeImages lists it."""
@@ -168,10 +174,18 @@ class Function:
     log_group: str
     resolved_image_uri: str | None
     aliased_versions: tuple[AliasedVersion, ...] | None  # None: they could not be read
+    # the newest published versions (rollback targets) that no alias names; None: they could not be read
+    rollback_versions: tuple[AliasedVersion, ...] | None = ()
 
     @property
     def is_image(self) -> bool:
         return self.package_type == "Image"
+
+    @cached_property
+    def rollback_repository_uris(self) -> frozenset[str]:
+        """The repositories its rollback versions run."""
+        uris = (uri for v in self.rollback_versions or () for uri in (v.image_uri, v.resolved_image_uri) if uri)
+        return frozenset(repo for repo in map(repository_of, uris) if repo is not None)
 
     @cached_property
     def image_refs(self) -> frozenset[str]:
@@ -188,7 +202,8 @@ class Function:
     @property
     def usage_known(self) -> bool:
         """Whether every image it may run was read (always, for a Zip function)."""
-        return not self.is_image or (self.image_uri is not None and self.aliased_versions is not None)
+        return not self.is_image or (self.image_uri is not None and self.aliased_versions is not None
+                                     and self.rollback_versions is not None)
 
 
 @dataclass(frozen=True)
@@ -220,6 +235,18 @@ class ReadError:
 
 
 @dataclass(frozen=True)
+class Consumer:
+    """Anything besides a Lambda function that runs, or can start, images: an ECS service, an EKS CronJob..."""
+
+    kind: str  # how the report names it: "ecs service", "batch job-definition", "eks cronjob"
+    name: str  # "prod/web", "nightly:7", "prod/jobs/report"
+    region: str
+    images: tuple[str, ...]  # the image references it names, as it names them (tag or digest forms)
+    last_run: datetime | None = None  # when it last ran or started, where AWS (or Kubernetes) knows it
+    state: str = ""  # its own status words: "2 of 2 running", "ENABLED", "rollback target"
+
+
+@dataclass(frozen=True)
 class Inventory:
     """Everything one run read: ECR and Lambda by region, the log times of the functions in use."""
 
@@ -228,3 +255,5 @@ class Inventory:
     functions: dict[str, tuple[Function, ...]]  # the regions whose functions could be listed
     last_runs: dict[LogGroupKey, LastRun]
     errors: tuple[ReadError, ...]  # sorted
+    consumers: dict[str, tuple[Consumer, ...]] = field(default_factory=dict)  # region -> what the consumer readers found
+    consumer_kinds: tuple[str, ...] = ()  # the consumer kinds read (CONSUMER_KINDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
@@ -26,6 +26,9 @@ class RegionReader(Generic[Item, Value]):
     list_items: Callable[[Any], list[Item]]  # (client) -> every item of the region, every page
     read_item: Callable[[Any, str, Item], tuple[Value | None, list[ReadError]]]  # (client, region, item)
     needs_call: Callable[[Item], bool] = lambda item: True  # False: the listing told all, it is read at once
+    # True: a region botocore's endpoint data does not offer the service in holds none, and the client of
+    # a region found to hold none is not kept
+    where_offered: bool = False
 
 
 def start(reader: RegionReader, clients: ClientFactory, scheduler: RegionScheduler, regions: list[str],
@@ -41,11 +44,15 @@ def list_region(reader: RegionReader, clients: ClientFactory, scheduler: RegionS
                 on_listed: Callable[[str, list[Any]], None] | None,
                 on_read: Callable[[str, Any], None] | None) -> Listing:
     """List one region and queue a read of each item; the region's error when it cannot be listed."""
+    if reader.where_offered and region not in clients.regions_offering(reader.service):
+        return []
     try:
         client = clients.get(reader.service, region)
         items = reader.list_items(client)
     except AWS_ERRORS as exc:  # including an endpoint that cannot be resolved
         return ReadError(region, reader.label, "", error_message(exc))
+    if reader.where_offered and not items:
+        clients.release(reader.service, region)  # most regions hold no consumer of a kind: keep no client for them
     if on_listed is not None:
         on_listed(region, items)
     return [scheduler.submit(reader.service, region, read_one, reader, client, region, item, on_read)
@@ -87,3 +94,13 @@ def read_regions(reader: RegionReader, clients: ClientFactory, scheduler: Region
                  regions: list[str]) -> tuple[dict[str, tuple[Any, ...]], list[ReadError]]:
     """One reader over the regions, alone: start, then finish."""
     return finish(start(reader, clients, scheduler, regions))
+
+
+def token_pages(call: Callable[..., dict[str, Any]], **params: Any) -> Iterator[dict[str, Any]]:
+    """Every page of a listing botocore has no paginator for: NextToken in each answer asks for the next."""
+    while True:
+        page = call(**params)
+        yield page
+        if not page.get("NextToken"):
+            return
+        params = {**params, "NextToken": page["NextToken"]}

@@ -1,4 +1,4 @@
-"""The inventory and the deletion candidates as JSON (schema_version 1) and CSV (pure functions).
+"""The inventory and the deletion candidates as JSON (schema_version 2) and CSV (pure functions).
 
 Times are ISO-8601 in UTC. The schema is documented in docs/export-schema.md.
 """
@@ -11,25 +11,38 @@ from datetime import datetime
 from typing import Any
 
 from ecr_usage_report.analysis.comparison import Comparison
+from ecr_usage_report.analysis.consumers import ConsumerIndex, Use, count_by_kind
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import ImageProblem
 from ecr_usage_report.analysis.join import UsageIndex
 from ecr_usage_report.analysis.rules import (Candidate, Thresholds, archive_minimum, last_run_of, repository_cost,
                                              storage_cost)
-from ecr_usage_report.inventory.model import Function, Image, Inventory, LastRun, LogGroupKey, Repository
+from ecr_usage_report.inventory.model import (AliasedVersion, Consumer, Function, Image, Inventory, LastRun,
+                                              LogGroupKey, Repository)
 from ecr_usage_report.report.text import last_run_text, problem_text
 from ecr_usage_report.report.times import iso_utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 adds consumers besides Lambda functions; every field of 1 is kept
 CSV_COLUMNS = ["region", "repository", "tags", "digest", "size_bytes", "pushed_at", "last_pulled_at", "used_by",
                "status", "last_archived_at", "kind"]
 
 
-def image_record(image: Image, usage: UsageIndex) -> dict[str, Any]:
+def consumer_record(consumer: Consumer) -> dict[str, Any]:
+    return {"kind": consumer.kind, "name": consumer.name, "region": consumer.region,
+            "last_run_at": iso_utc(consumer.last_run), "state": consumer.state}
+
+
+def use_record(use: Use) -> dict[str, Any]:
+    return {"image": use.image, "reference": use.by, "as_named": use.reference}
+
+
+def image_record(image: Image, usage: UsageIndex, consumers: ConsumerIndex | None = None) -> dict[str, Any]:
     return {
         "digest": image.digest, "tags": list(image.tags), "size_bytes": image.size_bytes,
         "pushed_at": iso_utc(image.pushed_at), "last_pulled_at": iso_utc(image.last_pulled_at),
         "used_by": usage.image_users(image),
+        "consumers": [{"kind": consumer.kind, "name": consumer.name, "region": consumer.region, "reference": use.by}
+                      for consumer, use in (consumers or ConsumerIndex()).image_uses(image)],
     }
 
 
@@ -62,13 +75,22 @@ def problem_record(problem: ImageProblem) -> dict[str, Any]:
             "by_tag": problem.by_tag, "message": problem_text(problem)}
 
 
+def repository_consumers(repo: Repository, consumers: ConsumerIndex) -> list[dict[str, Any]]:
+    """Each consumer of the repository once, with every image of it that it names."""
+    records: dict[Consumer, dict[str, Any]] = {}
+    for consumer, use in consumers.uses_of(repo):
+        records.setdefault(consumer, {**consumer_record(consumer), "images": []})["images"].append(use_record(use))
+    return list(records.values())
+
+
 def function_use(region: str, function: Function, last_runs: dict[LogGroupKey, LastRun]) -> dict[str, Any]:
     last = last_run_of(region, function, last_runs)
     return {"function": function.name, "last_execution_at": iso_utc(last.at), "last_execution": last_run_text(last)}
 
 
 def repository_record(region: str, repo: Repository, usage: UsageIndex,
-                      last_runs: dict[LogGroupKey, LastRun]) -> dict[str, Any]:
+                      last_runs: dict[LogGroupKey, LastRun], consumers: ConsumerIndex | None = None) -> dict[str, Any]:
+    consumers = consumers or ConsumerIndex()
     return {
         "region": region, "name": repo.name, "uri": repo.uri,
         "size_bytes": repo.size_bytes, "image_count": len(repo.images),
@@ -77,15 +99,16 @@ def repository_record(region: str, repo: Repository, usage: UsageIndex,
         "last_pushed_at": iso_utc(repo.last_pushed_at), "last_pulled_at": iso_utc(repo.last_pulled_at),
         "lifecycle_policy": repo.lifecycle_policy,
         "used_by": [function_use(region, user, last_runs) for user in usage.users_of(repo)],
-        "images": [{**image_record(image, usage), **image_storage_record(image, repo)} for image in repo.images],
+        "images": [{**image_record(image, usage, consumers), **image_storage_record(image, repo)} for image in repo.images],
+        "consumers": repository_consumers(repo, consumers),
     }
 
 
-def aliased_record(function: Function) -> list[dict[str, Any]] | None:
-    if function.aliased_versions is None:
+def versions_record(versions: tuple[AliasedVersion, ...] | None) -> list[dict[str, Any]] | None:
+    if versions is None:
         return None
     return [{"Version": v.version, "Aliases": list(v.aliases), "ImageUri": v.image_uri,
-             "ResolvedImageUri": v.resolved_image_uri} for v in function.aliased_versions]
+             "ResolvedImageUri": v.resolved_image_uri} for v in versions]
 
 
 def function_record(region: str, function: Function) -> dict[str, Any]:
@@ -93,7 +116,8 @@ def function_record(region: str, function: Function) -> dict[str, Any]:
         "region": region, "name": function.name, "package_type": function.package_type,
         "image_uri": function.image_uri, "resolved_image_uri": function.resolved_image_uri,
         "log_group": function.log_group, "memory_size": function.memory_size,
-        "last_modified": function.last_modified, "aliased_versions": aliased_record(function),
+        "last_modified": function.last_modified, "aliased_versions": versions_record(function.aliased_versions),
+        "rollback_versions": versions_record(function.rollback_versions),
     }
 
 
@@ -113,7 +137,7 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                     comparison: Comparison | None = None) -> dict[str, Any]:
     """The whole inventory and the candidates (and what changed since the last report), in the documented schema."""
     limits = findings.thresholds
-    repositories = [{**repository_record(region, repo, findings.usage[region], inventory.last_runs),
+    repositories = [{**repository_record(region, repo, findings.usage[region], inventory.last_runs, findings.consumers),
                      **repository_storage_record(repo, limits)}
                     for region, data in sorted(inventory.ecr.items()) for repo in data.repositories]
     total = sum(record["size_bytes"] for record in repositories)
@@ -123,20 +147,25 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
         "generated_at": iso_utc(findings.now),
         "account": email,
         "settings": {"price_per_gb_month": limits.price_per_gb_month, "unused_days": limits.unused_days,
-                     "idle_days": limits.idle_days, "archive_price_per_gb_month": limits.archive_price_per_gb_month},
+                     "idle_days": limits.idle_days, "archive_price_per_gb_month": limits.archive_price_per_gb_month,
+                     "consumer_kinds": list(inventory.consumer_kinds)},
         "regions_scanned": list(inventory.regions),
         "summary": {"repositories": len(repositories), "images": sum(r["image_count"] for r in repositories),
                     "total_size_bytes": total,
                     "estimated_monthly_cost_usd": round(storage_cost(total - archived, archived, limits), 4),
                     "active_size_bytes": total - archived, "archived_size_bytes": archived,
                     "archived_images": sum(r["archived_image_count"] for r in repositories),
-                    "functions_whose_image_will_not_run": len(findings.image_problems)},
+                    "functions_whose_image_will_not_run": len(findings.image_problems),
+                    "consumers_by_kind": count_by_kind(findings.consumers.found)},
         "repositories": repositories,
         "functions": [{**function_record(region, function),
                        "image_problems": [problem_record(problem) for problem in findings.image_problems
                                           if (problem.region, problem.function) == (region, function.name)]}
                       for region, listed in sorted(inventory.functions.items()) for function in listed],
+        "consumers": [{**consumer_record(consumer), "images": list(consumer.images)}
+                      for consumer in findings.consumers.found],
         "deletion_candidates": [candidate_record(candidate, limits, findings.now) for candidate in findings.candidates],
+        "not_judged": [{"region": region, "reasons": list(why)} for region, why in findings.not_judged.items()],
         "errors": [{"where": error.where, "message": error.message} for error in inventory.errors],
         "comparison": comparison.as_record() if comparison else None,
     }

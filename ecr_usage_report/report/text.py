@@ -4,15 +4,18 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterable
 
+from ecr_usage_report.analysis.consumers import ConsumerIndex
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import (ARCHIVED, GONE, INDEX, ImageProblem, digest_of,
                                                       function_problems, tag_of)
 from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds, archive_minimum,
-                                             last_run_of, monthly_cost, push_age, repository_cost, storage_cost)
-from ecr_usage_report.inventory.model import (EcrRegion, Function, Inventory, LastRun, LogGroupKey, ReadError,
-                                              Repository)
+from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, LAMBDA_GAP, OLD, Candidate, Thresholds,
+                                             archive_minimum, last_run_of, monthly_cost, push_age, repository_cost,
+                                             storage_cost)
+from ecr_usage_report.inventory.model import (Consumer, EcrRegion, Function, Inventory, LastRun, LogGroupKey,
+                                              ReadError, Repository)
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
+from ecr_usage_report.report import consumers as consumer_text
 from ecr_usage_report.report.times import format_kst
 
 IN_USE = ":large_green_circle:"
@@ -79,11 +82,13 @@ def function_line(function_name: str, last_execution: str) -> str:
 
 
 def repository_block(region: str, repository: Repository, users: tuple[Function, ...],
-                     last_runs: dict[LogGroupKey, LastRun], now: datetime, usage_known: bool = True) -> str:
-    """A repository's line, then one line per function using it, then what it holds besides active
-    images and the functions whose image from it Lambda cannot pull or run."""
+                     last_runs: dict[LogGroupKey, LastRun], now: datetime, usage_known: bool = True,
+                     consumers: tuple[Consumer, ...] = ()) -> str:
+    """A repository's line, then one line per function using it and one per other consumer, then
+    what it holds besides active images and the functions whose image from it Lambda cannot pull or run."""
     lines = [repository_line(repository, True if users else (False if usage_known else None), now)]
     lines += [function_line(user.name, last_run_text(last_run_of(region, user, last_runs))) for user in users]
+    lines += [consumer_text.consumer_line(consumer) for consumer in consumers]
     lines += storage_lines(repository)
     lines += [f"\t- warning : {problem.label} : {problem_text(problem)}"
               for user in users for problem in function_problems(region, user, repository)]
@@ -159,10 +164,12 @@ def repository_sort_key(repository: Repository) -> tuple[int, datetime]:
 
 
 def region_section(region: str, data: EcrRegion, usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
-                   now: datetime, usage_known: bool = True) -> str:
+                   now: datetime, usage_known: bool = True, consumers: ConsumerIndex | None = None) -> str:
     """A region's title, then its repositories by size, then by last push."""
     repositories = sorted(data.repositories, key=repository_sort_key, reverse=True)
-    blocks = [repository_block(region, repo, usage.users_of(repo), last_runs, now, usage_known) for repo in repositories]
+    others = consumers or ConsumerIndex()
+    blocks = [repository_block(region, repo, usage.users_of(repo), last_runs, now, usage_known, others.users_of(repo))
+              for repo in repositories]
     return "\n".join([region_title(region, data.size_bytes), *blocks])
 
 
@@ -174,10 +181,11 @@ def empty_regions_line(regions: list[str]) -> list[str]:
 
 
 def regions_text(ecr: dict[str, EcrRegion], usage: dict[str, UsageIndex], last_runs: dict[LogGroupKey, LastRun],
-                 now: datetime, unjudged: tuple[str, ...] = ()) -> str:
-    """Every region with repositories, largest first, then the regions that hold none."""
+                 now: datetime, unjudged: tuple[str, ...] = (), consumers: ConsumerIndex | None = None) -> str:
+    """Every region with repositories, largest first, then the regions that hold none (`unjudged`:
+    those whose Lambda functions were not all read)."""
     regions = sorted(ecr, key=lambda name: (-ecr[name].size_bytes, name))
-    sections = [region_section(region, ecr[region], usage[region], last_runs, now, region not in unjudged)
+    sections = [region_section(region, ecr[region], usage[region], last_runs, now, region not in unjudged, consumers)
                 for region in regions if ecr[region].repositories]
     empty = [region for region in regions if not ecr[region].repositories]
     return join_blocks(sections + ["\n".join(empty_regions_line(empty))])
@@ -272,9 +280,7 @@ def candidates_lines(findings: Findings) -> list[str]:
     lines = [f"====== DELETION CANDIDATES : {len(candidates)} repositories, {gb(total)} GB,"
              f" {usd(cost)} per month ======"]
     lines += [candidate_line(candidate, findings.now, limits) for candidate in candidates]
-    if findings.unjudged_regions:
-        lines.append("Not judged, as their Lambda functions could not all be read: "
-                     + ", ".join(findings.unjudged_regions))
+    lines += consumer_text.not_judged_lines(findings)
     lines.append("This report deletes nothing; check each candidate before you delete it.")
     return lines
 
@@ -284,9 +290,13 @@ def render(inventory: Inventory, findings: Findings, email: str, run_errors: tup
     (the inventory's errors, then the run's own, such as a failed export)."""
     return join_blocks([
         "\n".join(header_lines(email, findings.now)),
+        "\n".join(consumer_text.legend_lines(inventory, findings)),
         "\n".join(summary_lines(inventory, findings.thresholds) + storage_summary_lines(inventory, findings.thresholds)
                   + problem_summary_lines(findings.image_problems)),
-        regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now, findings.unjudged_regions),
+        "\n".join(consumer_text.summary_lines(inventory, findings)),
+        regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now,
+                     tuple(region for region, why in findings.not_judged.items() if LAMBDA_GAP in why),
+                     findings.consumers),
         "\n".join(candidates_lines(findings)),
         "\n".join(errors_section([*inventory.errors, *run_errors])),
     ])

@@ -1,0 +1,61 @@
+"""The report's lines about consumers besides the manual's Lambda functions (pure).
+
+The manual's lines stay as it writes them; these follow them: one line per consumer under each
+repository it uses, a legend and a count by kind, and why a region was not judged.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ecr_usage_report.analysis.consumers import LAMBDA_FUNCTION, count_by_kind
+from ecr_usage_report.analysis.rules import LAMBDA_GAP
+from ecr_usage_report.inventory.model import Consumer, Inventory
+from ecr_usage_report.report.times import format_kst
+
+if TYPE_CHECKING:
+    from ecr_usage_report.analysis.findings import Findings
+
+
+def consumer_line(consumer: Consumer) -> str:
+    """One consumer under a repository: kind and name, when it last ran where that is known, its state."""
+    line = f"\t- {consumer.kind} {consumer.name}"
+    if consumer.last_run is not None:
+        line += f" / last run : {format_kst(consumer.last_run)}"
+    return line + (f" / {consumer.state}" if consumer.state else "")
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """`ecs service 2, eks cronjob 1`, or `none`."""
+    return ", ".join(f"{kind} {count}" for kind, count in counts.items()) or "none"
+
+
+def legend_lines(inventory: Inventory, findings: Findings) -> list[str]:
+    """What the consumer lines are, the kinds read, and how many of each kind were found."""
+    if not inventory.consumer_kinds:
+        return []
+    return [f'other consumers, each listed under the repositories it uses as "- <kind> <name>" (kinds read:'
+            f" {', '.join(inventory.consumer_kinds)}) : {counts_text(count_by_kind(findings.consumers.found))}"]
+
+
+def summary_lines(inventory: Inventory, findings: Findings) -> list[str]:
+    """How many consumers of each kind use the report's repositories, Lambda functions included."""
+    if not inventory.consumer_kinds:
+        return []
+    repositories = [(region, repo) for region, data in inventory.ecr.items() for repo in data.repositories]
+    functions = {(region, user.name) for region, repo in repositories
+                 for user in findings.usage[region].users_of(repo)}
+    others = {consumer for _, repo in repositories for consumer in findings.consumers.users_of(repo)}
+    counts = {LAMBDA_FUNCTION: len(functions), **count_by_kind(others)} if functions else count_by_kind(others)
+    return [f"consumers using these repositories : {len(functions) + len(others)} ({counts_text(counts)})"]
+
+
+def not_judged_lines(findings: Findings) -> list[str]:
+    """Why regions name no candidate: their Lambda functions (the manual's line), or a consumer kind."""
+    reasons = findings.not_judged or {region: (LAMBDA_GAP,) for region in findings.unjudged_regions}
+    labels = dict.fromkeys(label for why in reasons.values() for label in why)
+    lines = []
+    for label in labels:
+        regions = ", ".join(region for region, why in reasons.items() if label in why)
+        lines.append(f"Not judged, as their Lambda functions could not all be read: {regions}" if label == LAMBDA_GAP
+                     else f"Not judged, as their {label} consumers could not all be read: {regions}")
+    return lines

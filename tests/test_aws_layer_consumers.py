@@ -1,0 +1,208 @@
+"""The simulated AWS's consumer services (devtools.aws_consumers): where moto 5.2.5's ECS, Batch and
+EKS differ from AWS the layer answers as AWS does, and it answers App Runner, which moto lacks."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer
+from devtools.simulated_account import manifest_for
+
+ACCOUNT = "123456789012"
+NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LayeredMotoServer]:
+    srv = LayeredMotoServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean(server: LayeredMotoServer) -> Iterator[None]:
+    server.reset()
+    yield
+
+
+def client(server: LayeredMotoServer, service: str, region: str = "us-east-1", config: Config | None = None) -> Any:
+    return boto3.client(service, region_name=region, endpoint_url=server.endpoint_url, aws_access_key_id="testing",
+                        aws_secret_access_key="testing", config=config)
+
+
+def repository_image(server: LayeredMotoServer, region: str, name: str, tag: str, index: int = 0) -> tuple[str, str]:
+    """(tag URI, digest) of an image pushed to a new or existing repository."""
+    ecr = client(server, "ecr", region)
+    try:
+        ecr.create_repository(repositoryName=name)
+    except ClientError:
+        pass
+    digest = ecr.put_image(repositoryName=name, imageTag=tag,
+                           imageManifest=manifest_for(f"{region}/{name}/{index}"))["image"]["imageId"]["imageDigest"]
+    return f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{name}:{tag}", digest
+
+
+def register(ecs: Any, family: str, *images: str) -> str:
+    containers = [{"name": f"c{i}", "image": image, "memory": 64} for i, image in enumerate(images)]
+    return ecs.register_task_definition(family=family, containerDefinitions=containers)["taskDefinition"][
+        "taskDefinitionArn"]
+
+
+# ---- ECS -------------------------------------------------------------------------
+
+
+def test_ecs_listings_page_like_aws(server: LayeredMotoServer) -> None:
+    ecs = client(server, "ecs")
+    ecs.create_cluster(clusterName="paged")
+    register(ecs, "svc", "nginx:1")
+    for index in range(23):
+        ecs.create_service(cluster="paged", serviceName=f"s{index:02d}", taskDefinition="svc:1", desiredCount=0)
+    first = ecs.list_services(cluster="paged")
+    assert len(first["serviceArns"]) == 10 and first["nextToken"]  # ListServices: 10 a page by default
+    assert len(ecs.list_services(cluster="paged", maxResults=100)["serviceArns"]) == 23
+    pages = ecs.get_paginator("list_services").paginate(cluster="paged", PaginationConfig={"PageSize": 7})
+    assert [len(page["serviceArns"]) for page in pages] == [7, 7, 7, 2]
+    with pytest.raises(ClientError) as err:
+        ecs.list_services(cluster="paged", nextToken="not-ours")
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_list_task_definitions_sorts_newest_first_when_asked(server: LayeredMotoServer) -> None:
+    ecs = client(server, "ecs")
+    for _ in range(4):
+        register(ecs, "web", "nginx:1")
+    register(ecs, "api", "nginx:1")
+    ecs.deregister_task_definition(taskDefinition="web:3")
+    newest = ecs.list_task_definitions(familyPrefix="web", status="ACTIVE", sort="DESC", maxResults=2)
+    assert [arn.rsplit("/", 1)[1] for arn in newest["taskDefinitionArns"]] == ["web:4", "web:2"]
+    every = ecs.list_task_definitions()["taskDefinitionArns"]
+    assert [arn.rsplit("/", 1)[1] for arn in every] == ["api:1", "web:1", "web:2", "web:4"]
+
+
+def test_a_service_being_updated_keeps_its_previous_deployment_active(server: LayeredMotoServer) -> None:
+    ecs = client(server, "ecs")
+    ecs.create_cluster(clusterName="prod")
+    old, new = register(ecs, "web", "nginx:1"), register(ecs, "web", "nginx:2")
+    ecs.create_service(cluster="prod", serviceName="web", taskDefinition="web:1", desiredCount=2)
+    ecs.update_service(cluster="prod", service="web", taskDefinition="web:2")
+    [service] = ecs.describe_services(cluster="prod", services=["web"])["services"]
+    assert service["taskDefinition"] == new
+    assert [(d["status"], d["taskDefinition"]) for d in service["deployments"]] == [("PRIMARY", new), ("ACTIVE", old)]
+
+
+def test_a_task_runs_every_container_pinned_to_the_digest_its_tag_had_when_it_started(server: LayeredMotoServer) -> None:
+    ecs = client(server, "ecs", "eu-west-2")
+    image, first = repository_image(server, "eu-west-2", "team/app", "live")
+    register(ecs, "two", image, "public.ecr.aws/nginx/nginx:stable")
+    ecs.create_cluster(clusterName="jobs")
+    [task] = ecs.run_task(cluster="jobs", taskDefinition="two:1", launchType="FARGATE")["tasks"]
+    _, second = repository_image(server, "eu-west-2", "team/app", "live", index=1)  # the tag moves on
+    assert second != first
+    for _ in range(3):  # moto moves a task towards STOPPED at each describe; AWS keeps it RUNNING
+        [described] = ecs.describe_tasks(cluster="jobs", tasks=[task["taskArn"]])["tasks"]
+    assert described["lastStatus"] == "RUNNING"
+    assert [(c["name"], c["image"], c.get("imageDigest")) for c in described["containers"]] == [
+        ("c0", image, first), ("c1", "public.ecr.aws/nginx/nginx:stable", None)]
+
+
+# ---- Batch, EKS ----------------------------------------------------------------------
+
+
+def test_batch_keeps_ecs_properties_and_pages_job_definitions(server: LayeredMotoServer) -> None:
+    batch = client(server, "batch")
+    ecs_properties = {"taskProperties": [{"containers": [{"name": "main", "image": "repo/ecs:1"}]}]}
+    batch.register_job_definition(jobDefinitionName="on-ecs", type="container", ecsProperties=ecs_properties)
+    for index in range(3):
+        batch.register_job_definition(jobDefinitionName=f"plain-{index}", type="container",
+                                      containerProperties={"image": "repo/plain:1", "vcpus": 1, "memory": 128})
+    pages = list(batch.get_paginator("describe_job_definitions").paginate(
+        status="ACTIVE", PaginationConfig={"PageSize": 3}))
+    assert [len(page["jobDefinitions"]) for page in pages] == [3, 1]
+    on_ecs = next(d for page in pages for d in page["jobDefinitions"] if d["jobDefinitionName"] == "on-ecs")
+    assert on_ecs["ecsProperties"] == ecs_properties and "containerProperties" not in on_ecs
+
+
+def test_eks_describe_cluster_answers_with_the_endpoint_and_ca_given(server: LayeredMotoServer) -> None:
+    eks = client(server, "eks", "ap-south-1")
+    eks.create_cluster(name="shop", roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks",
+                       resourcesVpcConfig={"subnetIds": ["subnet-1"]})
+    server.layer.consumers.eks_clusters[("ap-south-1", "shop")] = {
+        "endpoint": "https://127.0.0.1:6443", "certificateAuthority": {"data": "Q0E="}}
+    cluster = eks.describe_cluster(name="shop")["cluster"]
+    assert (cluster["endpoint"], cluster["certificateAuthority"]) == ("https://127.0.0.1:6443", {"data": "Q0E="})
+    assert eks.list_clusters()["clusters"] == ["shop"]
+    assert server.layer.calls[("DescribeCluster", "ap-south-1")] == 1  # REST operations are named as AWS names them
+    assert server.layer.calls[("ListClusters", "ap-south-1")] == 1
+
+
+# ---- App Runner ----------------------------------------------------------------------
+
+
+def test_app_runner_services_are_created_listed_described_paused_and_deleted(server: LayeredMotoServer) -> None:
+    runner = client(server, "apprunner", "eu-west-1")
+    source = {"ImageRepository": {"ImageIdentifier": f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:v1",
+                                  "ImageRepositoryType": "ECR"}}
+    arns = [runner.create_service(ServiceName=f"site-{i:02d}", SourceConfiguration=source)["Service"]["ServiceArn"]
+            for i in range(23)]
+    assert len(runner.list_services()["ServiceSummaryList"]) == 23  # no MaxResults: every one, as documented
+    first = runner.list_services(MaxResults=20)
+    second = runner.list_services(MaxResults=20, NextToken=first["NextToken"])
+    assert (len(first["ServiceSummaryList"]), len(second["ServiceSummaryList"])) == (20, 3)
+    assert "NextToken" not in second
+    described = runner.describe_service(ServiceArn=arns[0])["Service"]
+    assert (described["ServiceName"], described["SourceConfiguration"], described["Status"]) == (
+        "site-00", source, "RUNNING")
+    runner.pause_service(ServiceArn=arns[0])
+    assert runner.describe_service(ServiceArn=arns[0])["Service"]["Status"] == "PAUSED"
+    runner.delete_service(ServiceArn=arns[1])
+    with pytest.raises(ClientError) as err:
+        runner.describe_service(ServiceArn=arns[1])
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert client(server, "apprunner", "us-east-2").list_services()["ServiceSummaryList"] == []  # per region
+    with pytest.raises(ClientError) as err:
+        runner.create_service(ServiceName="site-00", SourceConfiguration=source)
+    assert err.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+# ---- failures and quotas -----------------------------------------------------------------
+
+
+def test_a_failure_can_name_the_service_of_an_operation_two_services_share(server: LayeredMotoServer) -> None:
+    server.layer.fail(service="apprunner", operation="ListServices", message="no apprunner:ListServices")
+    ecs = client(server, "ecs", config=NO_RETRY)
+    ecs.create_cluster(clusterName="shared")
+    assert ecs.list_services(cluster="shared")["serviceArns"] == []  # ECS's ListServices still answers
+    with pytest.raises(ClientError) as err:
+        client(server, "apprunner", config=NO_RETRY).list_services()
+    assert err.value.response["Error"]["Message"] == "no apprunner:ListServices"
+
+
+def test_ecs_quotas_let_a_burst_through_then_throttle_at_the_sustained_rate(server: LayeredMotoServer) -> None:
+    ecs = client(server, "ecs", "ca-central-1", NO_RETRY)
+    ecs.list_clusters()  # moto builds the region's backend
+    now = [5000.0]
+    server.layer.clock = lambda: now[0]
+    server.layer.rate_quotas = AWS_RATE_QUOTAS
+
+    def outcomes(call: Any, times: int) -> list[str]:
+        answers = []
+        for _ in range(times):
+            try:
+                call()
+                answers.append("answered")
+            except ClientError as exc:
+                answers.append(exc.response["Error"]["Code"])
+        return answers
+
+    assert outcomes(ecs.list_clusters, 51) == ["answered"] * 50 + ["ThrottlingException"]  # cluster reads: burst 50
+    assert outcomes(lambda: ecs.list_task_definitions(), 1) == ["answered"]  # another category, another bucket
+    now[0] += 0.5  # refills at 20 a second
+    assert outcomes(ecs.list_clusters, 11) == ["answered"] * 10 + ["ThrottlingException"]
+    events = client(server, "events", "ca-central-1", NO_RETRY)
+    assert outcomes(events.list_rules, 25) + outcomes(events.list_event_buses, 26) == \
+        ["answered"] * 50 + ["ThrottlingException"]  # EventBridge: 50 a second across its control plane

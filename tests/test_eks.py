@@ -1,0 +1,167 @@
+"""EKS through the Kubernetes API: the local API server (devtools.fake_kubernetes) answers as one does,
+and the report reads every page of every namespace with a token EKS accepts, trusting only the
+cluster's CA; a cluster that refuses or forbids is named."""
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from devtools.fake_kubernetes import FakeKubernetes, cronjob, pod, token_problem, workload
+from devtools.simulated_account import EksClusterSpec, ImageSpec, RegionSpec, WorkloadSpec
+from ecr_usage_report.aws.clients import ClientFactory
+from ecr_usage_report.inventory import eks
+from ecr_usage_report.inventory.kubernetes import TOKEN_PREFIX, bearer_token
+from ecr_usage_report.run import run
+
+OREGON = "us-west-2"
+ACCOUNT = "123456789012"
+REGISTRY = f"{ACCOUNT}.dkr.ecr.{OREGON}.amazonaws.com"
+
+
+@pytest.fixture
+def get(kubernetes: FakeKubernetes, tmp_path):
+    """get(cluster, path, token, **params): a request to the local API server, trusting its CA."""
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(base64.b64decode(kubernetes.ca_data))
+
+    def request(cluster: str, path: str, token: str | None, **params: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.get(kubernetes.endpoint(cluster) + path, params=params, headers=headers,
+                            verify=str(ca_file), timeout=5)
+
+    return request
+
+
+def eks_token(aws, cluster: str) -> str:
+    return bearer_token(boto3.client("sts", region_name=OREGON), cluster)
+
+
+# ---- the local API server ------------------------------------------------------------------
+
+
+def test_the_api_server_refuses_a_request_without_an_eks_token(aws, kubernetes, get):
+    kubernetes.add("shop")
+    assert get("shop", "/api/v1/pods", None).status_code == 401
+    assert get("shop", "/api/v1/pods", "k8s-aws-v1.bm90LWEtdXJs").status_code == 401
+    answer = get("shop", "/api/v1/pods", eks_token(aws, "shop"))
+    assert answer.status_code == 200 and answer.json()["kind"] == "PodList"
+
+
+def test_the_api_server_pages_with_limit_and_continue(aws, kubernetes, get):
+    kubernetes.add("shop").objects["deployments"] = [workload("web", f"d{i}", ["nginx:1"]) for i in range(5)]
+    token = eks_token(aws, "shop")
+    first = get("shop", "/apis/apps/v1/deployments", token, limit=2).json()
+    second = get("shop", "/apis/apps/v1/deployments", token, limit=2,
+                 **{"continue": first["metadata"]["continue"]}).json()
+    last = get("shop", "/apis/apps/v1/deployments", token, limit=2,
+               **{"continue": second["metadata"]["continue"]}).json()
+    names = [item["metadata"]["name"] for page in (first, second, last) for item in page["items"]]
+    assert names == ["d0", "d1", "d2", "d3", "d4"] and "continue" not in last["metadata"]
+
+
+def test_the_api_server_refuses_or_forbids_as_told(aws, kubernetes, get):
+    kubernetes.forbid("shop", "pods")
+    token = eks_token(aws, "shop")
+    forbidden = get("shop", "/api/v1/pods", token)
+    assert forbidden.status_code == 403 and forbidden.json()["reason"] == "Forbidden"
+    assert get("shop", "/apis/batch/v1/cronjobs", token).status_code == 200
+    kubernetes.refuse("shop")
+    assert get("shop", "/apis/batch/v1/cronjobs", token).status_code == 401
+
+
+def test_the_token_is_a_presigned_get_caller_identity_url_that_signs_the_cluster_name(aws):
+    token = eks_token(aws, "shop")
+    assert token.startswith(TOKEN_PREFIX) and not token.endswith("=")
+    url = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX):] + "==").decode()
+    assert "Action=GetCallerIdentity" in url and "X-Amz-Expires=60" in url
+    assert "X-Amz-SignedHeaders=host%3Bx-k8s-aws-id" in url
+    assert token_problem(f"Bearer {token}") is None
+    assert aws.layer.calls == {}  # presigning asks STS nothing: the API server does
+
+
+# ---- the EKS reader --------------------------------------------------------------------------
+
+
+def shop_cluster(seed, workloads: list[WorkloadSpec]) -> None:
+    region = RegionSpec(OREGON, repositories={"web": [ImageSpec(["v1"], 10, 400)], "jobs": [ImageSpec(["v1"], 10, 400)]})
+    region.eks_clusters = [EksClusterSpec("shop", workloads)]
+    seed([region])
+
+
+def read(aws) -> tuple[list, list]:
+    clients = ClientFactory(boto3.Session())
+    found, errors = eks.read_cluster(clients.get("eks", OREGON), OREGON, "shop",
+                                     sts_client=lambda region: clients.get("sts", region))
+    return list(found or ()), errors
+
+
+def test_every_page_of_pods_in_every_namespace_is_read_and_grouped_by_owner(aws, seed, kubernetes):
+    shop_cluster(seed, [WorkloadSpec("deployment", "shop", "web", ("web", "v1"), pods=1001)])
+    found, errors = read(aws)
+    assert errors == []
+    pods = [consumer for consumer in found if consumer.kind == "eks pod"]
+    assert [(c.name, c.state) for c in pods] == [("shop/shop/web", "1001 running")]
+    asked = [seen.query.get("limit") for seen in kubernetes.received if seen.path.endswith("/api/v1/pods")]
+    assert asked == ["500", "500", "500"]  # 1,001 pods in pages of 500
+    assert any("@sha256:" in image for image in pods[0].images)  # the digest each container runs
+
+
+def test_a_forbidden_list_is_named_and_the_others_are_still_read(aws, seed, kubernetes):
+    shop_cluster(seed, [WorkloadSpec("cronjob", "jobs", "export", ("jobs", "v1"), last_run_days_ago=3)])
+    kubernetes.forbid("shop", "deployments")
+    found, errors = read(aws)
+    assert [(error.resource, error.message.split(":")[0]) for error in errors] == [("shop deployments",
+                                                                                   "Forbidden (HTTP 403)")]
+    assert [c.kind for c in found] == ["eks cronjob"]
+
+
+def test_the_clusters_ca_is_trusted_whatever_requests_bundle_the_environment_names(aws, seed, kubernetes, monkeypatch):
+    # requests lets REQUESTS_CA_BUNDLE override a session's CA; the cluster's own must win
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())
+    shop_cluster(seed, [WorkloadSpec("deployment", "shop", "web", ("web", "v1"))])
+    found, errors = read(aws)
+    assert errors == [] and [c.kind for c in found] == ["eks deployment"]
+
+
+def test_a_cluster_whose_certificate_is_not_its_cas_is_named(aws, seed, kubernetes):
+    shop_cluster(seed, [WorkloadSpec("deployment", "shop", "web", ("web", "v1"))])
+    other_ca = base64.b64encode(open(requests.certs.where(), "rb").read()).decode()
+    aws.layer.consumers.eks_clusters[(OREGON, "shop")]["certificateAuthority"] = {"data": other_ca}
+    found, errors = read(aws)
+    assert found == [] and len(errors) == 1
+    assert errors[0].message.startswith("Kubernetes API unreachable: SSLError")
+    assert [seen.path for seen in kubernetes.received] == []  # no request went through
+
+
+def test_workload_templates_and_their_last_runs(aws, kubernetes, seed):
+    shop_cluster(seed, [])
+    cluster = kubernetes.clusters["shop"]
+    cluster.objects["cronjobs"] = [cronjob("jobs", "monthly", [f"{REGISTRY}/jobs:v1"], last_scheduled=1_764_547_200)]
+    cluster.objects["statefulsets"] = [workload("db", "pg", [f"{REGISTRY}/web:v1"], replicas=3)]
+    cluster.objects["pods"] = [pod("default", "debug", ["busybox"], started=1_764_547_200)]
+    found = {consumer.name: consumer for consumer in read(aws)[0]}
+    assert found["shop/jobs/monthly"].last_run.isoformat() == "2025-12-01T00:00:00+00:00"
+    assert found["shop/jobs/monthly"].state == "schedule 0 0 1 * *"
+    assert (found["shop/db/pg"].kind, found["shop/db/pg"].state) == ("eks statefulset", "3 of 3 ready")
+    assert found["shop/default/debug"].images == ("busybox",)  # a pod of its own is its own group
+
+
+def test_a_cluster_still_being_created_is_passed_over(aws, seed, kubernetes):
+    shop_cluster(seed, [])
+    aws.layer.consumers.eks_clusters[(OREGON, "shop")] = {"endpoint": "", "certificateAuthority": {}}
+    assert read(aws) == ([], [])
+
+
+def test_the_report_names_eks_workloads_under_their_repositories(aws, seed, kubernetes, monkeypatch):
+    monkeypatch.setenv("REGIONS", OREGON)
+    shop_cluster(seed, [WorkloadSpec("deployment", "shop", "web", ("web", "v1"), pods=2),
+                        WorkloadSpec("job", "jobs", "backfill", ("jobs", "v1"), last_run_days_ago=30)])
+    report = run({"dry_run": True}).report
+    assert "\t- eks deployment shop/shop/web / 2 of 2 ready" in report
+    assert "\t- eks pod shop/shop/web / last run : " in report
+    assert "\t- eks job shop/jobs/backfill / last run : " in report
+    assert "DELETION CANDIDATES : 0 repositories" in report
