@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -16,6 +18,8 @@ MIN_SECRET_CHARS = 4  # shorter fragments (a lone "/") would scrub ordinary text
 
 _lock = threading.Lock()
 _fragments: tuple[str, ...] = ()
+_reading = threading.local()
+UNLOGGED = "(botocore's log of a secret's read, not shown)"
 
 
 def spellings(text: str) -> set[str]:
@@ -45,6 +49,24 @@ def register_secret(secret: str) -> None:
     add_fragments(spellings(secret))
 
 
+def forget_fragments() -> None:
+    """Forget every registered secret (a new container starts with none)."""
+    global _fragments
+    with _lock:
+        _fragments = ()
+
+
+@contextmanager
+def secret_read() -> Iterator[None]:
+    """While this thread reads a secret, botocore's records in it are not logged: the response body
+    holds the value before anyone could register it."""
+    _reading.active = True
+    try:
+        yield
+    finally:
+        _reading.active = False
+
+
 def scrub(text: str) -> str:
     """Text with every registered secret replaced by the placeholder."""
     for fragment in _fragments:
@@ -59,6 +81,9 @@ _make_record = logging.getLogRecordFactory()
 def scrubbed_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
     """The log record factory: a record whose message holds a secret gets the scrubbed message."""
     record = _make_record(*args, **kwargs)
+    if getattr(_reading, "active", False) and record.name.startswith(("botocore", "urllib3")):
+        record.msg, record.args = UNLOGGED, ()
+        return record
     if _fragments:
         try:
             message = record.getMessage()

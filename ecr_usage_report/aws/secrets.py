@@ -9,7 +9,7 @@ import threading
 
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.config import is_secret_reference
-from ecr_usage_report.redaction import register_secret, register_url
+from ecr_usage_report.redaction import forget_fragments, register_secret, register_url, secret_read
 
 _values: dict[str, str] = {}
 _lock = threading.Lock()
@@ -18,9 +18,11 @@ _lock = threading.Lock()
 def read_secret(clients: ClientFactory, arn: str) -> str:
     """The value kept at a secret's or parameter's ARN (in the ARN's region); raises AWS errors."""
     service, region = arn.split(":")[2:4]
-    if service == "secretsmanager":
-        return clients.get("secretsmanager", region).get_secret_value(SecretId=arn)["SecretString"]
-    return clients.get("ssm", region).get_parameter(Name=arn, WithDecryption=True)["Parameter"]["Value"]
+    client = clients.get(service, region)
+    with secret_read():
+        if service == "secretsmanager":
+            return client.get_secret_value(SecretId=arn)["SecretString"]
+        return client.get_parameter(Name=arn, WithDecryption=True)["Parameter"]["Value"]
 
 
 def resolved(clients: ClientFactory, value: str | None, is_url: bool = False) -> str | None:
@@ -38,6 +40,7 @@ def resolved(clients: ClientFactory, value: str | None, is_url: bool = False) ->
 
 
 def forget_secrets() -> None:
-    """Forget the values read (tests; a new container starts with none)."""
+    """Forget the values read and what redaction knows (tests; a new container starts with none)."""
     with _lock:
         _values.clear()
+    forget_fragments()
