@@ -14,10 +14,10 @@ demo: $(VENV)/.installed
 	$(PY) -m devtools.demo $(ARGS)
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n 2 -m "not slow"
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py $(ARGS)

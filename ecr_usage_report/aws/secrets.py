@@ -18,11 +18,10 @@ _lock = threading.Lock()
 def read_secret(clients: ClientFactory, arn: str) -> str:
     """The value kept at a secret's or parameter's ARN (in the ARN's region); raises AWS errors."""
     service, region = arn.split(":")[2:4]
-    client = clients.get(service, region)
     with secret_read():
         if service == "secretsmanager":
-            return client.get_secret_value(SecretId=arn)["SecretString"]
-        return client.get_parameter(Name=arn, WithDecryption=True)["Parameter"]["Value"]
+            return clients.get("secretsmanager", region).get_secret_value(SecretId=arn)["SecretString"]
+        return clients.get("ssm", region).get_parameter(Name=arn, WithDecryption=True)["Parameter"]["Value"]
 
 
 def resolved(clients: ClientFactory, value: str | None, is_url: bool = False) -> str | None:
