@@ -16,12 +16,10 @@ ACCOUNT = "123456789012"
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LayeredMotoServer]:
-    srv = LayeredMotoServer()
-    srv.start()
-    yield srv
-    srv.stop()
+@pytest.fixture
+def server(aws_server: LayeredMotoServer) -> LayeredMotoServer:
+    """The session's layered moto server (conftest's), reset around every test here."""
+    return aws_server
 
 
 @pytest.fixture(autouse=True)
