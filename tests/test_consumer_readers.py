@@ -174,3 +174,4 @@ def test_no_consumer_kinds_reads_lambda_alone_as_before(aws, seed):
     assert {operation for operation, _ in aws.layer.calls} <= {"DescribeRepositories", "DescribeImages",
                                                                "GetLifecyclePolicy", "ListFunctions"}
     assert "other consumers" not in result.report
+    assert ": no function uses it and its last push was" in result.report  # it claims no more than it read

@@ -24,6 +24,7 @@ class Findings:
     image_problems: tuple[ImageProblem, ...] = ()
     consumers: ConsumerIndex = field(default_factory=ConsumerIndex)  # every other consumer, all regions joined
     not_judged: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> why (Lambda, consumer kinds)
+    consumer_kinds: tuple[str, ...] = ()  # the kinds read besides Lambda functions
 
 
 def analyse(inventory: Inventory, thresholds: Thresholds, now: datetime) -> Findings:
@@ -33,4 +34,4 @@ def analyse(inventory: Inventory, thresholds: Thresholds, now: datetime) -> Find
     consumers = ConsumerIndex.of(found + lambda_version_consumers(inventory.functions, inventory.last_runs))
     gaps = not_judged(inventory)
     return Findings(now, thresholds, usage, deletion_candidates(inventory, usage, now, thresholds, consumers),
-                    tuple(gaps), image_problems(inventory), consumers, gaps)
+                    tuple(gaps), image_problems(inventory), consumers, gaps, inventory.consumer_kinds)

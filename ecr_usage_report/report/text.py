@@ -257,7 +257,8 @@ def problem_summary_lines(problems: Iterable[ImageProblem]) -> list[str]:
     return [f"Functions whose image will not run : {len(lines)}", *lines] if lines else []
 
 
-def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds) -> str:
+def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds,
+                   consumer_kinds: tuple[str, ...] = ()) -> str:
     """One deletion candidate with its reason and what it would free."""
     repo = candidate.repository
     head = (f"- {candidate.region} {repo.name} : {gb(repo.size_bytes)} GB,"
@@ -269,7 +270,8 @@ def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds) -> s
         runs = ", ".join(f"{name} (last run {last_run_text(last)})" for name, last in candidate.functions)
         return head + f"every function using it last ran over {limits.idle_days} days ago: {runs}" + tail
     days = (now - repo.last_pushed_at).days
-    return head + f"no function uses it and its last push was {days} days ago (over {limits.unused_days})" + tail
+    nobody = "no function or other consumer uses it" if consumer_kinds else "no function uses it"
+    return head + f"{nobody} and its last push was {days} days ago (over {limits.unused_days})" + tail
 
 
 def candidates_lines(findings: Findings) -> list[str]:
@@ -279,7 +281,7 @@ def candidates_lines(findings: Findings) -> list[str]:
     cost = sum(repository_cost(c.repository, limits) for c in candidates)
     lines = [f"====== DELETION CANDIDATES : {len(candidates)} repositories, {gb(total)} GB,"
              f" {usd(cost)} per month ======"]
-    lines += [candidate_line(candidate, findings.now, limits) for candidate in candidates]
+    lines += [candidate_line(candidate, findings.now, limits, findings.consumer_kinds) for candidate in candidates]
     lines += consumer_text.not_judged_lines(findings)
     lines.append("This report deletes nothing; check each candidate before you delete it.")
     return lines
