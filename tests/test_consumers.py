@@ -16,6 +16,7 @@ from ecr_usage_report.cli import render
 from ecr_usage_report.run import RunResult, run
 
 VIRGINIA = "us-east-1"  # App Runner is offered here (not in Seoul)
+OREGON = "us-west-2"
 GB = 10**9
 OLD = 400
 
@@ -151,6 +152,24 @@ def test_a_denied_consumer_kind_leaves_its_region_not_judged_and_is_named(accoun
     assert f"====== DELETION CANDIDATES : 0 repositories" in report
     assert f"Not judged, as their {label} consumers could not all be read: {VIRGINIA}" in report
     assert f"- {label} {VIRGINIA} : AccessDeniedException: no {label} read access" in report
+
+
+def test_an_unread_kind_in_another_region_leaves_every_region_not_judged(account, aws, monkeypatch):
+    # An ECS service in Oregon may run Virginia's images, so Oregon's unread services leave Virginia unknown.
+    monkeypatch.setenv("REGIONS", f"{VIRGINIA},{OREGON}")
+    aws.layer.fail(region=OREGON, message="no ECS read access", **DENIALS["ECS"])
+    result = dry_run()
+    assert result.findings.candidates == () and result.findings.not_judged == {VIRGINIA: (f"ECS in {OREGON}",)}
+    assert (f"Not judged, as the ECS consumers in {OREGON}, which may run any region's images, could not all be"
+            f" read: {VIRGINIA}") in result.report
+    assert block(result.report, "unused")[0].split(" / ")[3] == "current using lambda : unknown"
+    assert f"- ECS {OREGON} : AccessDeniedException: no ECS read access" in result.report
+
+
+def test_the_summary_warns_of_a_region_not_judged_with_its_reason(account, aws):
+    aws.layer.fail(region=VIRGINIA, message="no Batch read access", **DENIALS["Batch"])
+    [summary_text, *_] = dry_run().message
+    assert f"• not judged, as their Batch consumers could not all be read: {VIRGINIA}" in summary_text
 
 
 def test_an_eks_cluster_the_role_cannot_enter_leaves_its_region_not_judged(account, kubernetes):

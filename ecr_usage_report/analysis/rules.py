@@ -123,19 +123,27 @@ def usage_known(functions: tuple[Function, ...] | None) -> bool:
 
 
 def not_judged(inventory: Inventory) -> dict[str, tuple[str, ...]]:
-    """Regions with repositories whose usage is not known, each with why: Lambda, or the consumer kinds
-    (as ERRORS names them) that could not all be read."""
-    gaps: dict[str, set[str]] = {}
-    for error in inventory.errors:
-        if error.service in LABELS:
-            gaps.setdefault(error.region, set()).add(error.service)
+    """Regions with repositories whose usage is not known, each with why: Lambda, a consumer kind (as
+    ERRORS names it) that could not all be read there, or `<kind> in <region>` for one unread elsewhere,
+    since any region's consumers may run this region's images (Lambda runs only its own region's)."""
+    gaps: dict[str, list[str]] = {}
+    for region in sorted({error.region for error in inventory.errors}):
+        kinds = {error.service for error in inventory.errors if error.region == region}
+        if unread := [label for label in LABELS if label in kinds]:
+            gaps[region] = unread
     reasons = {}
     for region, data in sorted(inventory.ecr.items()):
         why = [LAMBDA_GAP] if not usage_known(inventory.functions.get(region)) else []
-        why += [label for label in LABELS if label in gaps.get(region, ())]
+        why += gaps.get(region, [])
+        why += [cross_region_gap(label, other) for other, labels in gaps.items() if other != region for label in labels]
         if data.repositories and why:
             reasons[region] = tuple(why)
     return reasons
+
+
+def cross_region_gap(label: str, region: str) -> str:
+    """Why a region is not judged when a consumer kind of another region could not all be read."""
+    return f"{label} in {region}"
 
 
 def deletion_candidates(inventory: Inventory, usage: dict[str, UsageIndex], now: datetime,

@@ -53,9 +53,16 @@ def not_judged_lines(findings: Findings) -> list[str]:
     """Why regions name no candidate: their Lambda functions (the manual's line), or a consumer kind."""
     reasons = findings.not_judged or {region: (LAMBDA_GAP,) for region in findings.unjudged_regions}
     labels = dict.fromkeys(label for why in reasons.values() for label in why)
-    lines = []
-    for label in labels:
-        regions = ", ".join(region for region, why in reasons.items() if label in why)
-        lines.append(f"Not judged, as their Lambda functions could not all be read: {regions}" if label == LAMBDA_GAP
-                     else f"Not judged, as their {label} consumers could not all be read: {regions}")
-    return lines
+    return [f"Not judged, as {reason_text(label)} could not all be read: "
+            + ", ".join(region for region, why in reasons.items() if label in why)
+            for label in labels]
+
+
+def reason_text(reason: str) -> str:
+    """A reason a region is not judged, as a sentence names it (rules.not_judged's reasons)."""
+    if reason == LAMBDA_GAP:
+        return "their Lambda functions"
+    label, _, elsewhere = reason.rpartition(" in ")
+    if label:
+        return f"the {label} consumers in {elsewhere}, which may run any region's images,"
+    return f"their {reason} consumers"

@@ -13,6 +13,7 @@ from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.rules import IDLE, repository_cost
 from ecr_usage_report.deliver.split import escape_for_slack
 from ecr_usage_report.inventory.model import Inventory, ReadError
+from ecr_usage_report.report import consumers as consumer_text
 from ecr_usage_report.report.text import gb, problem_text, usd
 from ecr_usage_report.report.times import format_kst
 
@@ -102,8 +103,8 @@ def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
     warnings = [f"• {problem.region} {problem.label}: {problem_text(problem)}" for problem in findings.image_problems[:TOP]]
     if len(findings.image_problems) > TOP:
         warnings.append(f"• and {len(findings.image_problems) - TOP} more functions whose image will not run")
-    if findings.unjudged_regions:
-        warnings.append("• not judged, their functions could not all be read: " + ", ".join(findings.unjudged_regions))
+    if findings.not_judged or findings.unjudged_regions:
+        warnings += [f"• {line[0].lower()}{line[1:]}" for line in consumer_text.not_judged_lines(findings)]
     lines = ["*Warnings:*", *warnings] if warnings else ["*Warnings:* none"]
     return lines + [f"*Errors:* {len(errors)}" + (" (listed at the end of the details)" if errors else "")]
 

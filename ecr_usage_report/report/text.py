@@ -9,7 +9,7 @@ from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import (ARCHIVED, GONE, INDEX, ImageProblem, digest_of,
                                                       function_problems, tag_of)
 from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, LAMBDA_GAP, OLD, Candidate, Thresholds,
+from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds,
                                              archive_minimum, last_run_of, monthly_cost, push_age, repository_cost,
                                              storage_cost)
 from ecr_usage_report.inventory.model import (Consumer, EcrRegion, Function, Inventory, LastRun, LogGroupKey,
@@ -183,7 +183,7 @@ def empty_regions_line(regions: list[str]) -> list[str]:
 def regions_text(ecr: dict[str, EcrRegion], usage: dict[str, UsageIndex], last_runs: dict[LogGroupKey, LastRun],
                  now: datetime, unjudged: tuple[str, ...] = (), consumers: ConsumerIndex | None = None) -> str:
     """Every region with repositories, largest first, then the regions that hold none (`unjudged`:
-    those whose Lambda functions were not all read)."""
+    those whose Lambda functions or other consumers were not all read)."""
     regions = sorted(ecr, key=lambda name: (-ecr[name].size_bytes, name))
     sections = [region_section(region, ecr[region], usage[region], last_runs, now, region not in unjudged, consumers)
                 for region in regions if ecr[region].repositories]
@@ -297,7 +297,7 @@ def render(inventory: Inventory, findings: Findings, email: str, run_errors: tup
                   + problem_summary_lines(findings.image_problems)),
         "\n".join(consumer_text.summary_lines(inventory, findings)),
         regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now,
-                     tuple(region for region, why in findings.not_judged.items() if LAMBDA_GAP in why),
+                     tuple(findings.not_judged or findings.unjudged_regions),
                      findings.consumers),
         "\n".join(candidates_lines(findings)),
         "\n".join(errors_section([*inventory.errors, *run_errors])),
