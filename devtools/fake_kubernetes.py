@@ -140,6 +140,7 @@ class Cluster:
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {r: [] for r, _ in PATHS.values()})
     refused: bool = False  # 401 to every request, as to a role with no access entry
     forbidden: set[str] = field(default_factory=set)  # resources answered 403
+    garbled: set[str] = field(default_factory=set)  # resources answered 200 with a page that is not JSON
 
 
 @dataclass
@@ -191,13 +192,17 @@ class FakeKubernetes:
         """Answer 403 to the cluster's list of one resource ("pods", "cronjobs", ...)."""
         self.add(cluster).forbidden.add(resource)
 
+    def garble(self, cluster: str, resource: str) -> None:
+        """Answer 200 with an HTML page to the cluster's list of one resource, as a proxy in the way might."""
+        self.add(cluster).garbled.add(resource)
+
     def reset(self) -> None:
         """No clusters, nothing received."""
         with self._lock:
             self.clusters.clear()
             self.received.clear()
 
-    def _answer(self, path: str, query: dict[str, str], authorization: str) -> tuple[int, dict[str, Any], str]:
+    def _answer(self, path: str, query: dict[str, str], authorization: str) -> tuple[int, dict[str, Any] | str, str]:
         """(status, body, cluster) for a GET."""
         _, _, rest = path.partition("/clusters/")
         name, slash, api_path = rest.partition("/")
@@ -212,6 +217,8 @@ class FakeKubernetes:
         if resource in cluster.forbidden:
             return 403, status(403, "Forbidden", f'{resource} is forbidden: User "report" cannot list resource '
                                                   f'"{resource}" at the cluster scope'), name
+        if resource in cluster.garbled:
+            return 200, "<html><body>Sign in to continue</body></html>", name
         items = cluster.objects[resource]
         try:
             offset = int(base64.urlsafe_b64decode(query["continue"]).decode()) if query.get("continue") else 0
@@ -238,9 +245,9 @@ class FakeKubernetes:
                 code, body, cluster = fake._answer(parts.path, query, self.headers.get("Authorization", ""))
                 with fake._lock:
                     fake.received.append(Seen(cluster, parts.path, query, code))
-                data = json.dumps(body).encode()
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 self.send_response(code)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

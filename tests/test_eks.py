@@ -119,6 +119,15 @@ def test_a_forbidden_list_is_named_and_the_others_are_still_read(aws, seed, kube
     assert [c.kind for c in found] == ["eks cronjob"]
 
 
+def test_a_page_that_is_not_a_kubernetes_list_is_named_not_a_crash(aws, seed, kubernetes):
+    # A proxy in front of the API server that answers 200 with its sign-in page.
+    shop_cluster(seed, [WorkloadSpec("deployment", "shop", "web", ("web", "v1"))])
+    kubernetes.garble("shop", "pods")
+    found, errors = read(aws)
+    assert found == [] and [(error.resource, error.message) for error in errors] == [
+        ("shop pods", "HTTP 200: the answer is not a Kubernetes list: <html><body>Sign in to continue</body></html>")]
+
+
 def test_the_clusters_ca_is_trusted_whatever_requests_bundle_the_environment_names(aws, seed, kubernetes, monkeypatch):
     # requests lets REQUESTS_CA_BUNDLE override a session's CA; the cluster's own must win
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", requests.certs.where())

@@ -44,8 +44,11 @@ def list_clusters(client: Any) -> list[str]:
 
 
 def kubernetes_time(value: str | None) -> datetime | None:
-    """An RFC 3339 time as Kubernetes writes it."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    """An RFC 3339 time as Kubernetes writes it; None when absent or malformed (the last run is then unknown)."""
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def spec_images(spec: dict[str, Any]) -> Iterator[str]:

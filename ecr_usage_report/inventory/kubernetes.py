@@ -69,7 +69,7 @@ class KubernetesApi:
         """Every item of a list, page by page.
 
         Raises:
-            KubernetesError: an answer other than 200, or none.
+            KubernetesError: an answer other than 200, none, or one that is not a list.
         """
         items: list[dict[str, Any]] = []
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
@@ -83,12 +83,24 @@ class KubernetesApi:
                 raise KubernetesError(None, f"{type(exc).__name__}: {exc}") from None
             if response.status_code != 200:
                 raise KubernetesError(response.status_code, status_message(response))
-            body = response.json()
+            body = json_list(response)
             items += body.get("items") or []
             following = (body.get("metadata") or {}).get("continue")
             if not following:
                 return items
             params = {"limit": PAGE_LIMIT, "continue": following}
+
+
+def json_list(response: requests.Response) -> dict[str, Any]:
+    """A 200's body as a Kubernetes list; a page that is not one (a proxy's sign-in page) is an error."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("items") or [], list):
+        raise KubernetesError(response.status_code, "the answer is not a Kubernetes list: "
+                              + (response.text.strip()[:80] or "empty"))
+    return body
 
 
 def status_message(response: requests.Response) -> str:
