@@ -34,7 +34,10 @@ def consumer(*images: str, kind: str = "ecs service", name: str = "prod/web", re
     ("123456789012.DKR.ECR.US-EAST-1.AMAZONAWS.COM/app:v1", f"{HOST}/app:v1", "tag"),
     ("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:v1",
      "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/app:v1", "tag"),
-], ids=["tag", "no-tag", "tag-and-digest", "image-id", "fips", "dual-stack", "dual-stack-fips", "upper-case", "china"])
+    (f"{HOST}:443/team/app:v1", f"{HOST}/team/app:v1", "tag"),  # HTTPS's port, written out
+    (f"{HOST}:443/team/app@{DIGEST}", f"{HOST}/team/app@{DIGEST}", "digest"),
+], ids=["tag", "no-tag", "tag-and-digest", "image-id", "fips", "dual-stack", "dual-stack-fips", "upper-case", "china",
+        "port", "port-digest"])
 def test_any_name_of_the_private_registry_is_joined(named, canonical, by):
     use = canonical_image(named)
     assert (use.image, use.by, use.reference) == (canonical, by, named)

@@ -22,7 +22,7 @@ DEFAULT_TAG = "latest"
 RUNTIME_PREFIXES = ("docker-pullable://", "docker://")
 PRIVATE_REGISTRY = re.compile(
     r"(?P<account>\d{12})\.(?:dkr\.ecr|dkr\.ecr-fips|dkr-ecr|dkr-ecr-fips)\.(?P<region>[a-z0-9-]+)"
-    r"\.(?:amazonaws\.com(?P<china>\.cn)?|on\.aws)")
+    r"\.(?:amazonaws\.com(?P<china>\.cn)?|on\.aws)(?::443)?")
 
 
 @dataclass(frozen=True, order=True)
