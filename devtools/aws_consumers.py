@@ -75,6 +75,8 @@ class ConsumerServices:
     def __init__(self, layer: AwsLayer) -> None:
         self.layer = layer
         self.eks_clusters: dict[tuple[str, str], dict] = {}  # (region, name) -> DescribeCluster fields to answer
+        # (region, service name) -> the reason DescribeServices gives under `failures` instead of the service
+        self.service_failures: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._services: dict[tuple[str, str, str], str] = {}  # (region, cluster, service) -> task definition
         self._old_deployments: dict[tuple[str, str, str], list[dict]] = {}
@@ -109,6 +111,7 @@ class ConsumerServices:
         """Forget every recorded service, deployment, job definition and cluster override."""
         with self._lock:
             self.eks_clusters.clear()
+            self.service_failures.clear()
             self._services.clear()
             self._old_deployments.clear()
             self._ecs_job_properties.clear()
@@ -192,6 +195,11 @@ class ConsumerServices:
                     primary = [{**deployment, "taskDefinition": current} for deployment in service.get("deployments") or []
                                if deployment.get("status") == "PRIMARY"]
                     service["deployments"] = [*primary, *self._old_deployments.get(key, [])]
+                failed = {service["serviceArn"]: reason for service in doc.get("services") or []
+                          if (reason := self.service_failures.get((req.region, service.get("serviceName"))))}
+            doc["services"] = [service for service in doc.get("services") or [] if service["serviceArn"] not in failed]
+            doc["failures"] = [*(doc.get("failures") or []),
+                               *({"arn": arn, "reason": reason} for arn, reason in failed.items())]
 
         return self.layer._rewrite(self.layer._forward(req), with_old_deployments)
 

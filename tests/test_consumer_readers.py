@@ -10,6 +10,7 @@ import pytest
 from devtools.simulated_account import (AppRunnerSpec, EcsClusterSpec, EcsServiceSpec, ImageSpec, RegionSpec,
                                         ScheduledTaskSpec)
 from ecr_usage_report.inventory.batch import images_of
+from ecr_usage_report.inventory.ecs import service_of
 from ecr_usage_report.run import ReportError, RunResult, run
 from lambda_function import lambda_handler
 
@@ -57,6 +58,28 @@ def test_a_service_mid_rollout_uses_the_images_of_both_deployments(aws, seed):
     result = dry_run({"ecs_rollback_revisions": 0})
     assert candidates(result) == []
     assert result.report.count("\t- ecs service prod/web / ") == 2  # under each repository
+
+
+def test_a_service_describeservices_could_not_describe_is_named_and_its_region_not_judged(aws, seed):
+    region = RegionSpec(OHIO, repositories=old_repositories("web", "unused"))
+    region.task_definitions = {"web": [[("web", "v1")]]}
+    region.ecs_clusters = [EcsClusterSpec("prod", services=[EcsServiceSpec("web", "web:1"),
+                                                            EcsServiceSpec("gone", "web:1")])]
+    seed([region])
+    aws.layer.consumers.service_failures.update({(OHIO, "web"): "SERVICE_UNAVAILABLE", (OHIO, "gone"): "MISSING"})
+    result = dry_run()
+    [error] = result.inventory.errors  # MISSING: deleted since it was listed, nothing unknown
+    assert (error.where, error.message.split(":")[0]) == (f"ECS {OHIO}/prod services", "SERVICE_UNAVAILABLE")
+    assert candidates(result) == [] and result.findings.not_judged == {OHIO: ("ECS",)}
+
+
+def test_a_blue_green_service_runs_the_task_definitions_of_its_task_sets():
+    # CODE_DEPLOY and EXTERNAL services keep their revisions in task sets; scaled to zero, nothing else names them
+    described = {"serviceName": "web", "deploymentController": {"type": "EXTERNAL"}, "deployments": [],
+                 "taskSets": [{"taskDefinition": f"arn:aws:ecs:{OHIO}:{ACCOUNT}:task-definition/web:7"},
+                              {"taskDefinition": f"arn:aws:ecs:{OHIO}:{ACCOUNT}:task-definition/web:6"}]}
+    service = service_of(f"arn:aws:ecs:{OHIO}:{ACCOUNT}:cluster/prod", described)
+    assert [arn.rpartition("/")[2] for arn in service.task_definitions] == ["web:7", "web:6"]
 
 
 def test_the_newest_active_revisions_are_rollback_targets_as_many_as_asked(aws, seed, monkeypatch):

@@ -23,6 +23,7 @@ SERVICES_PER_DESCRIBE = 10  # DescribeServices' most
 TASKS_PER_DESCRIBE = 100  # DescribeTasks' most
 VANISHED = "ClusterNotFoundException"
 GONE_SERVICE = "INACTIVE"  # a deleted service, still described for a while
+MISSING = "MISSING"  # a describe failure for what was deleted since it was listed
 Batch = tuple[str, str, tuple[str, ...]]  # ("services" or "tasks", cluster ARN, the ARNs one describe call takes)
 Family = tuple[str, frozenset[int | None]]  # (family, the revisions named; None: the latest ACTIVE)
 
@@ -113,6 +114,8 @@ def service_of(cluster: str, service: dict[str, Any]) -> EcsService:
     """A DescribeServices entry."""
     deployments = sorted(service.get("deployments") or [], key=lambda deployment: deployment.get("status") != "PRIMARY")
     definitions = [d["taskDefinition"] for d in deployments if d.get("taskDefinition")]
+    # CODE_DEPLOY and EXTERNAL services run their revisions in task sets, not deployments
+    definitions += [ts["taskDefinition"] for ts in service.get("taskSets") or [] if ts.get("taskDefinition")]
     if not definitions and service.get("taskDefinition"):
         definitions = [service["taskDefinition"]]
     state = f"{service.get('runningCount', 0)} of {service.get('desiredCount', 0)} running"
@@ -154,7 +157,10 @@ def read_batch(client: Any, region: str, batch: Batch) -> tuple[tuple[EcsService
         if error_code(exc) == VANISHED:
             return None, []
         return None, [ReadError(region, LABEL, f"{cluster_name(cluster)} {kind}", error_message(exc))]
-    return found, []
+    # MISSING: deleted since it was listed; any other failure leaves that one unread
+    return found, [ReadError(region, LABEL, f"{cluster_name(cluster)} {kind}",
+                             f"{failure.get('reason')}: {failure.get('arn', '')} {failure.get('detail', '')}".strip())
+                   for failure in answer.get("failures") or [] if failure.get("reason") != MISSING]
 
 
 def definition_of(described: dict[str, Any]) -> TaskDefinition:
