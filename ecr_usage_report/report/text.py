@@ -12,6 +12,7 @@ from ecr_usage_report.analysis.join import UsageIndex
 from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds,
                                              archive_minimum, last_run_of, monthly_cost, push_age, repository_cost,
                                              storage_cost)
+from ecr_usage_report.inventory.consumers import KINDS as CONSUMER_KINDS
 from ecr_usage_report.inventory.model import (Consumer, EcrRegion, Function, Inventory, LastRun, LogGroupKey,
                                               ReadError, Repository)
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
@@ -270,7 +271,8 @@ def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds,
         runs = ", ".join(f"{name} (last run {last_run_text(last)})" for name, last in candidate.functions)
         return head + f"every function using it last ran over {limits.idle_days} days ago: {runs}" + tail
     days = (now - repo.last_pushed_at).days
-    nobody = "no function or other consumer uses it" if consumer_kinds else "no function uses it"
+    nobody = ("no function uses it" if not consumer_kinds else "no function or other consumer uses it"
+              if set(consumer_kinds) == set(CONSUMER_KINDS) else f"no function or {' / '.join(consumer_kinds)} consumer uses it")
     return head + f"{nobody} and its last push was {days} days ago (over {limits.unused_days})" + tail
 
 
