@@ -35,7 +35,8 @@ def get_region_ecr_object(client: Any, region: str) -> dict[str, Any] | tuple[st
     return manual.region_object(EcrRegion(repositories), errors)
 
 
-def get_repository_object(client: Any, repositoryName: str, repositoryUri: str) -> dict[str, Any] | tuple[str, str] | None:
+def get_repository_object(client: Any, repositoryName: str,
+                          repositoryUri: str) -> dict[str, Any] | tuple[str, str] | None:
     """One repository with all its images (every DescribeImages page) and its lifecycle policy.
 
     Returns:

@@ -17,7 +17,8 @@ from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.inventory import functions
 
 
-def get_region_lambda_object(client: Any, region: str, errors: list[tuple[str, str]] | None = None) -> list[dict[str, Any]] | None:
+def get_region_lambda_object(client: Any, region: str,
+                             errors: list[tuple[str, str]] | None = None) -> list[dict[str, Any]] | None:
     """All functions of one region, from a Lambda client of that region (GetFunction only for image functions).
 
     Returns:

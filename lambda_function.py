@@ -30,14 +30,16 @@ def get_last_execution_time(client: Any, log_group_name: str) -> str:
     return text.last_run_text(last_run(client, log_group_name))
 
 
-def known_or_looked_up(client: Any, region: str, groups: set[str], known: dict[str, str] | None) -> dict[LogGroupKey, LastRun]:
+def known_or_looked_up(client: Any, region: str, groups: set[str],
+                       known: dict[str, str] | None) -> dict[LogGroupKey, LastRun]:
     """Each group's last run: as given (its text), else looked up with the CloudWatch Logs client."""
     known = known or {}
     return {(region, group): LastRun(None, known[group]) if group in known else last_run(client, group)
             for group in sorted(groups)}
 
 
-def get_repository_string(client: Any, ecr_repository_object: dict[str, Any], lambda_region_object: list[dict[str, Any]],
+def get_repository_string(client: Any, ecr_repository_object: dict[str, Any],
+                          lambda_region_object: list[dict[str, Any]],
                           last_execution_times: dict[str, str] | None = None, now: datetime | None = None) -> str:
     """A repository's line and the functions using it (log times looked up with `client` unless given)."""
     repository = manual.repository_from(ecr_repository_object)

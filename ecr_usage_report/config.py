@@ -282,7 +282,8 @@ def checked_url(url: str, name: str, example: str) -> str:
     if parts.scheme not in ("https", "http") or not host or len(parts.path) < 2:
         raise not_a_url
     if parts.scheme == "http" and not is_loopback(host):
-        raise SlackConfigError(f"{name} must start with https:// (http:// would send it in clear text); value not shown")
+        raise SlackConfigError(f"{name} must start with https:// (http:// would send it in clear text);"
+                               " value not shown")
     return url
 
 
@@ -324,7 +325,8 @@ def load_slack(event: dict[str, Any], environ: Mapping[str, str]) -> SlackSettin
                              None, None, api_url, messages)
     channel = environ.get(CHANNEL_ENV, "").strip()
     if not CHANNEL_PATTERN.fullmatch(channel):
-        raise SlackConfigError(f"{CHANNEL_ENV} must name the bot's channel (an ID such as C0123ABCD), got {shown(channel)}")
+        raise SlackConfigError(f"{CHANNEL_ENV} must name the bot's channel (an ID such as C0123ABCD),"
+                               f" got {shown(channel)}")
     if webhook is not None and not is_secret_reference(webhook):
         checked_webhook(webhook)
     return SlackSettings(webhook, token if is_secret_reference(token) else checked_token(token), channel, api_url,

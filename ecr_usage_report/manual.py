@@ -129,7 +129,8 @@ class OneClient:
         return self.client
 
 
-def read_with_client(read: reader.RegionReader, client: Any, region: str) -> tuple[tuple[Any, ...] | None, list[ReadError]]:
+def read_with_client(read: reader.RegionReader, client: Any,
+                     region: str) -> tuple[tuple[Any, ...] | None, list[ReadError]]:
     """One reader in the client's region, one call at a time: its values (None: the region could not be listed)."""
     with region_scheduler(1) as scheduler:
         values, errors = reader.read_regions(read, OneClient(client), scheduler, [region])

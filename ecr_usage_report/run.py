@@ -127,7 +127,8 @@ def context_of(settings: config.Settings) -> SummaryContext:
     elif settings.slack.messages == config.SUMMARY:
         note = f"Details are in the JSON export in {s3_uri}." if s3_uri else "Details were not asked for."
     else:
-        note = "Details follow in this message's thread." if settings.slack.as_bot else "Details follow in the next messages."
+        note = ("Details follow in this message's thread." if settings.slack.as_bot
+                else "Details follow in the next messages.")
     return SummaryContext(s3_uri, note)
 
 

@@ -202,7 +202,8 @@ def send_report(poster: SlackPoster, summary: tuple[str, Blocks] | None,
     if summary is not None:
         sent.append(poster.post_message(*summary))
         thread = poster.thread_of(sent[0])
-    messages = number_messages(split_message(escape_for_slack(details), poster.delivery.message_limit)) if details else []
+    limit = poster.delivery.message_limit
+    messages = number_messages(split_message(escape_for_slack(details), limit)) if details else []
     for index, message in enumerate(messages):
         if sent:
             poster.sleep(poster.delivery.interval)

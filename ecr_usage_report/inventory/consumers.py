@@ -116,7 +116,8 @@ def regions_as_read(started: list[dict[str, Future[reader.Listing]]]) -> Iterato
         for future in finished:
             region = region_of.pop(future)
             outstanding[region].discard(future)
-            outcome = future.result() if future in listings and not future.cancelled() and not future.exception() else None
+            finished = future in listings and not future.cancelled() and not future.exception()
+            outcome = future.result() if finished else None
             for read in outcome if isinstance(outcome, list) else ():
                 outstanding[region].add(read)
                 region_of[read] = region

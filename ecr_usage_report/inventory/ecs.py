@@ -141,7 +141,8 @@ def task_of(cluster: str, task: dict[str, Any]) -> EcsTask:
                    task.get("lastStatus", ""))
 
 
-def read_batch(client: Any, region: str, batch: Batch) -> tuple[tuple[EcsService | EcsTask, ...] | None, list[ReadError]]:
+def read_batch(client: Any, region: str,
+               batch: Batch) -> tuple[tuple[EcsService | EcsTask, ...] | None, list[ReadError]]:
     """One DescribeServices or DescribeTasks call; what it no longer finds was deleted since it was listed."""
     kind, cluster, arns = batch
     try:
@@ -198,7 +199,8 @@ def families_named(references: Iterable[str]) -> dict[str, set[int | None]]:
     return named
 
 
-def task_definitions_reader(wanted: dict[str, dict[str, set[int | None]]], newest: int) -> RegionReader[Family, FamilyRead]:
+def task_definitions_reader(wanted: dict[str, dict[str, set[int | None]]],
+                            newest: int) -> RegionReader[Family, FamilyRead]:
     """A reader of the families each region's services and schedules name (region -> family -> revisions)."""
     def list_families(client: Any) -> list[Family]:
         return [(family, frozenset(revisions)) for family, revisions in

@@ -255,5 +255,5 @@ class Inventory:
     functions: dict[str, tuple[Function, ...]]  # the regions whose functions could be listed
     last_runs: dict[LogGroupKey, LastRun]
     errors: tuple[ReadError, ...]  # sorted
-    consumers: dict[str, tuple[Consumer, ...]] = field(default_factory=dict)  # region -> what the consumer readers found
+    consumers: dict[str, tuple[Consumer, ...]] = field(default_factory=dict)  # region -> what consumer readers found
     consumer_kinds: tuple[str, ...] = ()  # the consumer kinds read (CONSUMER_KINDS)

@@ -99,7 +99,8 @@ def repository_record(region: str, repo: Repository, usage: UsageIndex,
         "last_pushed_at": iso_utc(repo.last_pushed_at), "last_pulled_at": iso_utc(repo.last_pulled_at),
         "lifecycle_policy": repo.lifecycle_policy,
         "used_by": [function_use(region, user, last_runs) for user in usage.users_of(repo)],
-        "images": [{**image_record(image, usage, consumers), **image_storage_record(image, repo)} for image in repo.images],
+        "images": [{**image_record(image, usage, consumers), **image_storage_record(image, repo)}
+                   for image in repo.images],
         "consumers": repository_consumers(repo, consumers),
     }
 

@@ -100,7 +100,8 @@ def candidates_lines(findings: Findings) -> list[str]:
 
 
 def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
-    warnings = [f"• {problem.region} {problem.label}: {problem_text(problem)}" for problem in findings.image_problems[:TOP]]
+    warnings = [f"• {problem.region} {problem.label}: {problem_text(problem)}"
+                for problem in findings.image_problems[:TOP]]
     if len(findings.image_problems) > TOP:
         warnings.append(f"• and {len(findings.image_problems) - TOP} more functions whose image will not run")
     if findings.not_judged or findings.unjudged_regions:

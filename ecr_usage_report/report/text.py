@@ -271,8 +271,12 @@ def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds,
         runs = ", ".join(f"{name} (last run {last_run_text(last)})" for name, last in candidate.functions)
         return head + f"every function using it last ran over {limits.idle_days} days ago: {runs}" + tail
     days = (now - repo.last_pushed_at).days
-    nobody = ("no function uses it" if not consumer_kinds else "no function or other consumer uses it"
-              if set(consumer_kinds) == set(CONSUMER_KINDS) else f"no function or {' / '.join(consumer_kinds)} consumer uses it")
+    if not consumer_kinds:
+        nobody = "no function uses it"
+    elif set(consumer_kinds) == set(CONSUMER_KINDS):
+        nobody = "no function or other consumer uses it"
+    else:
+        nobody = f"no function or {' / '.join(consumer_kinds)} consumer uses it"
     return head + f"{nobody} and its last push was {days} days ago (over {limits.unused_days})" + tail
 
 
