@@ -90,7 +90,13 @@ def test_an_untagged_index_and_an_orphan_referrer_are_untagged_with_what_they_ho
     ]})
     seed([region])
     # the old index lost its tag: it, its two platform images and its SBOM are reached by no tag
-    assert "/ images : 7 (untagged 4, 0.200 GB) /" in repo_line(dry_run().report, "web")
+    result = dry_run()
+    assert "/ images : 7 (untagged 4, 0.200 GB) /" in repo_line(result.report, "web")
+    # the exports count what the text counts: an index adds no bytes of its own
+    [repo] = json.loads(render(result, "json"))["repositories"]
+    assert (repo["untagged_size_bytes"], repo["size_bytes"]) == (200 * MB, 780 * MB)
+    rows = list(csv.DictReader(io.StringIO(render(result, "csv"))))
+    assert sum(int(row["stored_bytes"]) for row in rows) == 780 * MB
 
 
 def test_archived_images_are_listed_and_priced_at_their_own_rate(storage_account):

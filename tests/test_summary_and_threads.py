@@ -12,11 +12,12 @@ import pytest
 
 from devtools.fake_slack import BOT_TOKEN, CHANNEL, Answer, block_kit_error
 from devtools.simulated_account import DAY, ImageSpec, RegionSpec, demo_account
+from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import analyse
 from ecr_usage_report.analysis.rules import Thresholds
 from ecr_usage_report.deliver import slack as slack_delivery
 from ecr_usage_report.inventory.model import EcrRegion, Image, Inventory, Repository
-from ecr_usage_report.report.summary import SummaryContext, summary
+from ecr_usage_report.report.summary import SummaryContext, change_lines, summary
 from ecr_usage_report.run import ReportError, run
 from lambda_function import lambda_handler
 
@@ -142,6 +143,13 @@ def test_the_second_report_says_what_was_added_and_what_grew(demo, slack, aws, m
     exported = json.loads(s3.get_object(Bucket="lab-reports", Key=newest)["Body"].read())["comparison"]
     assert exported["repositories_added"] == [{"region": OREGON, "name": "ddps/new-service"}]
     assert exported["grew_most"] == [{"region": OREGON, "name": "ddps/api", "grew_bytes": 2 * 10**9}]
+
+
+def test_the_last_reports_day_is_in_korea_time_as_every_date_of_the_report():
+    # generated at 20:00 UTC on 30 November: 05:00 on 1 December in Seoul
+    earlier = Comparison("2026-11-30T20:00:00.000000+00:00", (0, 0), (0.0, 0.0), (), (), (), ())
+    [line] = change_lines(earlier, SummaryContext("s3://lab-reports/ecr/", ""))
+    assert line.startswith("*Since the last report* (2026-12-01): ")
 
 
 def test_an_unreadable_last_report_is_named_and_the_rest_is_sent(demo, slack, monkeypatch):

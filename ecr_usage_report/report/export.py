@@ -24,7 +24,7 @@ from ecr_usage_report.report.times import iso_utc
 
 SCHEMA_VERSION = 2  # 2 adds consumers besides Lambda functions; every field of 1 is kept
 CSV_COLUMNS = ["region", "repository", "tags", "digest", "size_bytes", "pushed_at", "last_pulled_at", "used_by",
-               "status", "last_archived_at", "kind"]
+               "status", "last_archived_at", "kind", "stored_bytes"]
 
 
 def consumer_record(consumer: Consumer) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def repository_record(region: str, repo: Repository, usage: UsageIndex,
         "region": region, "name": repo.name, "uri": repo.uri,
         "size_bytes": repo.size_bytes, "image_count": len(repo.images),
         "untagged_image_count": len(repo.untagged),
-        "untagged_size_bytes": sum(image.size_bytes for image in repo.untagged),
+        "untagged_size_bytes": sum(image.stored_bytes for image in repo.untagged),  # as the text counts them
         "last_pushed_at": iso_utc(repo.last_pushed_at), "last_pulled_at": iso_utc(repo.last_pulled_at),
         "lifecycle_policy": repo.lifecycle_policy,
         "used_by": [function_use(region, user, last_runs) for user in usage.users_of(repo)],
@@ -189,5 +189,6 @@ def to_csv(document: dict[str, Any]) -> str:
                 "digest": image["digest"], "size_bytes": image["size_bytes"], "pushed_at": image["pushed_at"] or "",
                 "last_pulled_at": image["last_pulled_at"] or "", "used_by": " ".join(image["used_by"]),
                 "status": image["status"], "last_archived_at": image["last_archived_at"] or "", "kind": image["kind"],
+                "stored_bytes": image["stored_bytes"],
             })
     return buffer.getvalue()

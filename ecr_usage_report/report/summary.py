@@ -6,6 +6,7 @@ candidates, warnings and the count of errors; the manual's lines follow as the d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ecr_usage_report.analysis.comparison import Comparison
@@ -54,13 +55,21 @@ def totals_lines(inventory: Inventory, findings: Findings) -> list[str]:
             f" (in {filled} of {len(inventory.regions)} regions scanned)"]
 
 
+def previous_day(generated_at: str) -> str:
+    """The earlier export's day in Korea time, as every date of the report is (its export keeps UTC)."""
+    try:
+        return format_kst(datetime.fromisoformat(generated_at.replace("Z", "+00:00")))[:10]
+    except ValueError:
+        return generated_at[:10]
+
+
 def change_lines(comparison: Comparison | None, context: SummaryContext) -> list[str]:
     if context.s3_uri is None:
         return ["*Since the last report:* not compared (set REPORT_S3_URI to keep reports and compare them)"]
     if comparison is None:
         return [f"*Since the last report:* no earlier report in {context.s3_uri}; this is the first"]
     (size_then, size_now), (cost_then, cost_now) = comparison.size_bytes, comparison.monthly_cost_usd
-    lines = [f"*Since the last report* ({comparison.previous_at[:10]}): {gb(size_then)} → {gb(size_now)} GB"
+    lines = [f"*Since the last report* ({previous_day(comparison.previous_at)}): {gb(size_then)} → {gb(size_now)} GB"
              f" ({signed_gb(size_now - size_then)}), {usd(cost_then)} → {usd(cost_now)} a month"]
     for title, keys in (("added", comparison.added), ("removed", comparison.removed),
                         ("new deletion candidates", comparison.new_candidates)):
