@@ -4,11 +4,14 @@ image is archived, an index or gone are warned about."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import boto3
+import botocore
 import pytest
 
 from devtools.simulated_account import DAY, GB, MB, FunctionSpec, ImageSpec, RegionSpec, Seeder
@@ -63,6 +66,24 @@ def storage_account(seed) -> Seeder:
     region.functions = [FunctionSpec("nightly", ("jobs", "@1"), last_run_days_ago=40),
                         FunctionSpec("api", ("jobs", "v2"), last_run_days_ago=1)]
     return seed([region])
+
+
+def test_a_botocore_older_than_ecrs_archive_reads_the_active_images_and_names_what_it_missed(
+        storage_account, tmp_path, monkeypatch):
+    # botocore reads models from AWS_DATA_PATH first: an ECR model from before the archive's imageStatus filter
+    botocore_data = Path(botocore.__file__).parent / "data" / "ecr" / "2015-09-21"
+    model = json.loads(gzip.decompress((botocore_data / "service-2.json.gz").read_bytes()))
+    del model["shapes"]["DescribeImagesFilter"]["members"]["imageStatus"]
+    older = tmp_path / "ecr" / "2015-09-21"
+    older.mkdir(parents=True)
+    (older / "service-2.json").write_text(json.dumps(model))
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    result = dry_run()
+    [error] = [error for error in result.inventory.errors if error.resource == "archived images"]
+    assert error.where == f"ECR {SEOUL}/archived images"
+    assert error.message.startswith(f"not read: botocore {botocore.__version__} knows no DescribeImages imageStatus")
+    assert "/ repository size : 0.700 GB /" in repo_line(result.report, "jobs")  # the active image, read
+    assert f"- ECR {SEOUL}/archived images : not read: botocore" in result.report
 
 
 def test_sizes_are_the_sum_of_distinct_manifests_and_an_index_adds_nothing(storage_account):

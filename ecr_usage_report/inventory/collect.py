@@ -30,7 +30,8 @@ def collect(clients: ClientFactory, scheduler: RegionScheduler, regions: list[st
         ecr={region: EcrRegion(listed) for region, listed in repositories.items()},
         functions=function_regions,
         last_runs=last_runs,
-        errors=tuple(sorted(ecr_errors + function_errors + consumer_errors + lookup_errors(last_runs))),
+        errors=tuple(sorted(ecr_errors + ecr.archive_gaps(clients, repositories) + function_errors + consumer_errors
+                            + lookup_errors(last_runs))),
         consumers=found,
         consumer_kinds=tuple(kind for kind in KINDS if kind in settings.kinds),
     )

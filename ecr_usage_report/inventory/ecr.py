@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import botocore
+
+from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
 from ecr_usage_report.inventory import storage
 from ecr_usage_report.inventory.model import Image, ReadError, Repository
@@ -18,6 +21,20 @@ VANISHED = "RepositoryNotFoundException"
 NO_LIFECYCLE_POLICY = "LifecyclePolicyNotFoundException"
 
 
+def reads_archived(client: Any) -> bool:
+    """Whether this botocore knows DescribeImages' imageStatus filter: one older than ECR's archive
+    refuses the request before sending it, so it is asked only where it is known."""
+    return "imageStatus" in client.meta.service_model.shape_for("DescribeImagesFilter").members
+
+
+def archive_gaps(clients: ClientFactory, repositories: dict[str, tuple[Repository, ...]]) -> list[ReadError]:
+    """One error for each region with repositories whose archived images this botocore cannot ask for."""
+    return [ReadError(region, LABEL, "archived images",
+                      f"not read: botocore {botocore.__version__} knows no DescribeImages imageStatus filter;"
+                      " package a newer boto3 with the function (sizes and costs leave archived images out)")
+            for region, listed in repositories.items() if listed and not reads_archived(clients.get("ecr", region))]
+
+
 def image_uris(repository_uri: str, digest: str, tags: tuple[str, ...]) -> tuple[str, ...]:
     """Every URI a function can name this image by: one per tag, plus the digest form."""
     return (*(f"{repository_uri}:{tag}" for tag in tags), f"{repository_uri}@{digest}")
@@ -29,7 +46,7 @@ def image_of(detail: dict[str, Any], repository_uri: str) -> Image:
     return Image(
         digest=detail["imageDigest"],
         tags=tags,
-        size_bytes=int(detail.get("imageSizeInBytes", 0)),
+        size_bytes=int(detail.get("imageSizeInBytes") or 0),
         pushed_at=detail.get("imagePushedAt"),
         last_pulled_at=detail.get("lastRecordedPullTime"),
         uris=image_uris(repository_uri, detail["imageDigest"], tags),
@@ -106,8 +123,9 @@ def read_repository(client: Any, region: str, name: str, uri: str) -> tuple[Repo
     indexes hold; None when it could not be read (the error given) or was deleted after it was listed
     (no error: it is gone). An index manifest that cannot be read is named in the errors."""
     try:
+        every_status = {"filter": EVERY_STATUS} if reads_archived(client) else {}
         pages = client.get_paginator("describe_images").paginate(
-            repositoryName=name, filter=EVERY_STATUS, PaginationConfig={"PageSize": PAGE_SIZE})
+            repositoryName=name, **every_status, PaginationConfig={"PageSize": PAGE_SIZE})
         images = tuple(image_of(detail, uri) for page in pages for detail in page.get("imageDetails", []))
         has_policy, policy_error = lifecycle_policy(client, name)
     except AWS_ERRORS as exc:
