@@ -191,7 +191,7 @@ def test_csv_export_parses_back_to_one_row_per_image(account):
         {"region": r["region"], "repository": r["name"], "tags": " ".join(i["tags"]), "digest": i["digest"],
          "size_bytes": str(i["size_bytes"]), "pushed_at": i["pushed_at"] or "", "last_pulled_at": i["last_pulled_at"] or "",
          "used_by": " ".join(i["used_by"]), "status": i["status"], "last_archived_at": i["last_archived_at"] or "",
-         "kind": i["kind"]}
+         "kind": i["kind"], "stored_bytes": str(i["stored_bytes"])}
         for r in document["repositories"] for i in r["images"]
     ]
     assert rows == expected and len(rows) == 8
@@ -203,7 +203,7 @@ def test_command_line_csv(account):
     done = subprocess.run([sys.executable, "lambda_function.py", "--dry-run", "--format", "csv"], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[0] == ("region,repository,tags,digest,size_bytes,pushed_at,last_pulled_at,used_by,"
-                                           "status,last_archived_at,kind")
+                                           "status,last_archived_at,kind,stored_bytes")
     assert len(done.stdout.splitlines()) == 9
 
 

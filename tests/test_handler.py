@@ -113,7 +113,8 @@ def test_functions_join_by_digest_after_their_tag_moved_or_went(seed, slack, mon
     report = report_of(slack)
     app_block = report.split("repository name : app /")[1].split("repository name :")[0]
     assert [line.split(" / ")[0] for line in app_block.splitlines()[1:]] == [
-        "\t- function name : moved", "\t- function name : pinned", "\t- function name : untagged"]
+        "\t- function name : moved", "\t- function name : pinned", "\t- function name : untagged",
+        "\t- warning : untagged : its tag latest no longer exists: deploying that tag fails"]
     old_block = report.split("repository name : app-old /")[1]
     assert "old-user" in old_block and "moved" not in old_block
     assert seeder.digests[(SEOUL, "app")][0]  # the image the functions resolved to

@@ -3,8 +3,8 @@ an image or a repository that no longer exists.
 
 Lambda runs a function from its own copy of the image, pinned by digest when it was deployed, so
 such a function keeps running until Lambda pulls the image again: on a cold start after the
-function went idle, or on its next update. A tag that now names an index or an archived image
-breaks the next deploy of that tag instead.
+function went idle, or on its next update. A tag that now names an index or an archived image, or
+that no longer exists, breaks the next deploy of that tag instead.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ecr_usage_report.inventory.model import Function, Image, Inventory, Repository, repository_of
 
-ARCHIVED, INDEX, GONE, REPOSITORY_GONE = "archived", "index", "gone", "repository gone"
+ARCHIVED, INDEX, GONE, REPOSITORY_GONE, TAG_GONE = "archived", "index", "gone", "repository gone", "tag gone"
 # (qualifier: "" for $LATEST, "version 3: live" for an aliased version; ImageUri; ResolvedImageUri)
 CodeRef = tuple[str, str, str | None]
 
@@ -24,7 +24,7 @@ class ImageProblem:
     region: str
     function: str
     uri: str  # the image in question: the digest form of what it runs, or the tag form for a tag
-    problem: str  # ARCHIVED, INDEX, GONE or REPOSITORY_GONE
+    problem: str  # ARCHIVED, INDEX, GONE, REPOSITORY_GONE or TAG_GONE
     image: Image | None = None
     by_tag: bool = False  # True: what its tag names now is the problem (its next deploy), not what it runs
     qualifier: str = ""  # "" for $LATEST; "version 3: live" for a published version aliases point to
@@ -74,6 +74,8 @@ def ref_problem(region: str, name: str, ref: CodeRef, repository: Repository) ->
             return ImageProblem(region, name, uri, ARCHIVED, image, by_tag, qualifier)
         if image.is_index:
             return ImageProblem(region, name, uri, INDEX, image, by_tag, qualifier)
+    if tag and tagged is None:
+        return ImageProblem(region, name, image_uri, TAG_GONE, None, True, qualifier)
     return None
 
 

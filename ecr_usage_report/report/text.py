@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ecr_usage_report.analysis.consumers import ConsumerIndex
 from ecr_usage_report.analysis.findings import Findings
-from ecr_usage_report.analysis.image_problems import (ARCHIVED, GONE, INDEX, ImageProblem, digest_of,
+from ecr_usage_report.analysis.image_problems import (ARCHIVED, GONE, INDEX, TAG_GONE, ImageProblem, digest_of,
                                                       function_problems, tag_of)
 from ecr_usage_report.analysis.join import UsageIndex
 from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds,
@@ -140,6 +140,8 @@ def short_ref(uri: str) -> str:
 def problem_text(problem: ImageProblem) -> str:
     """What is wrong with a function's image, and when it fails."""
     ref = short_ref(problem.uri)
+    if problem.problem == TAG_GONE:
+        return f"its tag {tag_of(problem.uri)} no longer exists: deploying that tag fails"
     if problem.by_tag:
         what = "an archived image" if problem.problem == ARCHIVED else "an image index, which Lambda cannot run"
         return f"its tag {tag_of(problem.uri)} now names {what}: deploying that tag fails"
