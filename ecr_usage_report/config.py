@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+import requests
+
 from ecr_usage_report.analysis.rules import Thresholds
 from ecr_usage_report.aws.regions import RegionError, validate_regions
 from ecr_usage_report.inventory.consumers import KINDS, ConsumerSettings
+from ecr_usage_report.redaction import register_secret, register_url
 
 EMAIL_ENV = "EMAIL"
 WEBHOOK_ENV = "SLACK_DDPS"
@@ -62,6 +65,7 @@ S3_URI_PATTERN = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?")
 SECRET_REFERENCE = re.compile(r"arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+"
                               r"|ssm:[a-z0-9-]+:\d{12}:parameter/[\w/.-]+)")
 CHANNEL_PATTERN = re.compile(r"#?[\w.-]{1,80}")
+BOT_TOKEN_PATTERN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")  # Slack's bot, user and app tokens
 TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
 
@@ -78,8 +82,8 @@ class SlackConfigError(ConfigError):
 class SlackSettings:
     """Where the report goes: a webhook, or a bot's channel (the secrets may be ARNs of where they are kept)."""
 
-    webhook: str | None  # SLACK_DDPS: the URL or its secret's ARN
-    bot_token: str | None  # SLACK_BOT_TOKEN: the token or its secret's ARN; set, the bot posts
+    webhook: str | None = field(repr=False)  # SLACK_DDPS: the URL or its secret's ARN
+    bot_token: str | None = field(repr=False)  # SLACK_BOT_TOKEN: the token or its secret's ARN; set, the bot posts
     channel: str | None
     api_url: str
     messages: str  # FULL or SUMMARY
@@ -284,6 +288,10 @@ def checked_url(url: str, name: str, example: str) -> str:
     if parts.scheme == "http" and not is_loopback(host):
         raise SlackConfigError(f"{name} must start with https:// (http:// would send it in clear text);"
                                " value not shown")
+    try:  # what urllib accepts, requests may still refuse to send (a stray %, a full-width dot)
+        requests.Request("POST", url).prepare()
+    except (requests.RequestException, ValueError):
+        raise not_a_url from None
     return url
 
 
@@ -294,9 +302,19 @@ def checked_webhook(url: str) -> str:
 
 def checked_token(token: str) -> str:
     """A bot token, checked (the value of SLACK_BOT_TOKEN, or of the secret it names)."""
-    if not token.startswith("xox") or any(char.isspace() for char in token):
+    if not BOT_TOKEN_PATTERN.fullmatch(token):
         raise SlackConfigError(f"{BOT_TOKEN_ENV} is not a Slack bot token (xoxb-...); value not shown")
     return token
+
+
+def register_slack_secrets(environ: Mapping[str, str] | None = None) -> None:
+    """Treat the webhook URL and bot token given in the environment as secrets from now on, checked or not."""
+    environ = os.environ if environ is None else environ
+    webhook, token = environ.get(WEBHOOK_ENV, "").strip(), environ.get(BOT_TOKEN_ENV, "").strip()
+    if webhook and not is_secret_reference(webhook):
+        register_url(webhook)
+    if token and not is_secret_reference(token):
+        register_secret(token)
 
 
 def webhook_url(environ: Mapping[str, str] | None = None) -> str:

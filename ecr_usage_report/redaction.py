@@ -6,12 +6,13 @@ level) and in any text passed through scrub(): exception texts, Slack's answers.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
 PLACEHOLDER = "<Slack secret>"
 MIN_SECRET_CHARS = 4  # shorter fragments (a lone "/") would scrub ordinary text
@@ -20,16 +21,25 @@ _lock = threading.Lock()
 _fragments: tuple[str, ...] = ()
 _reading = threading.local()
 UNLOGGED = "(botocore's log of a secret's read, not shown)"
+# botocore logs every answer whole at DEBUG: Lambda's carry every function's environment variables
+UNLOGGED_BODY = "Response body: (not logged: AWS answers hold other functions' environment variables)"
 
 
 def spellings(text: str) -> set[str]:
-    """A fragment as logs may show it: as given, percent-decoded, and percent-encoded."""
-    return {text, unquote(text), quote(text, safe="/"), quote(unquote(text), safe="/?=&"), quote(text, safe="")}
+    """A fragment as logs and answers may show it: as given, percent-decoded and -encoded (a form's
+    `+` for a space too), and JSON-escaped (`\\/` for `/`)."""
+    found = {text, unquote(text), unquote_plus(text), quote(text, safe="/"), quote(unquote(text), safe="/?=&"),
+             quote(text, safe=""), quote_plus(text), quote_plus(unquote(text), safe="/?=&")}
+    return found | {json.dumps(spelling)[1:-1].replace("/", "\\/") for spelling in found}
 
 
 def register_url(url: str) -> None:
-    """Treat the URL, its path and its query as secrets from now on."""
-    parts = urlsplit(url)
+    """Treat the URL, its path and its query as secrets from now on (all of it, when it does not parse)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        add_fragments(spellings(url))
+        return
     secret = parts.path + (f"?{parts.query}" if parts.query else "")
     found = set()
     for fragment in (url, secret, parts.path, parts.query):
@@ -83,6 +93,9 @@ def scrubbed_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
     record = _make_record(*args, **kwargs)
     if getattr(_reading, "active", False) and record.name.startswith(("botocore", "urllib3")):
         record.msg, record.args = UNLOGGED, ()
+        return record
+    if record.name == "botocore.parsers" and str(record.msg).startswith("Response body"):
+        record.msg, record.args = UNLOGGED_BODY, ()
         return record
     if _fragments:
         try:

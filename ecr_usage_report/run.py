@@ -21,10 +21,12 @@ from ecr_usage_report.analysis.comparison import Comparison, compare
 from ecr_usage_report.aws.secrets import resolved
 from ecr_usage_report.deliver.s3 import export_key, previous_export, save_export
 from ecr_usage_report.deliver.slack import BotChannel, SlackPoster, Webhook, send_report
+from ecr_usage_report.deliver.split import split_message
 from ecr_usage_report.inventory.collect import collect
 from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report.export import export_document
 from ecr_usage_report.report.summary import SummaryContext, summary as summary_message
+from ecr_usage_report.redaction import scrub
 from ecr_usage_report.report.text import errors_section, render
 
 logger = logging.getLogger("ecr_usage_report")
@@ -33,6 +35,7 @@ logger.setLevel(logging.INFO)
 # the report could not be sent, and for that notice's own last try.
 NOTICE_RESERVE_S = 15.0
 LAST_NOTICE_RESERVE_S = 1.0
+LOG_PART_CHARS = 80_000  # characters a log event of the undelivered report holds: at most 240 KB in UTF-8
 
 
 class ReportError(RuntimeError):
@@ -59,6 +62,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
     shared clients are used, as warm invocations reuse them. `time_left()` is the seconds the
     invocation has left: Slack's retries stop in time to log the report and post one notice.
     """
+    config.register_slack_secrets()  # before any AWS call: Lambda's answers carry this function's own environment
     notices = Notices(None if config.dry_run_asked(event) else webhook_if_valid(), time_left)
     try:
         settings = config.load(event)
@@ -90,7 +94,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
             details = report if settings.slack.messages == config.FULL else None
             sent = len(send_report(notices.poster(NOTICE_RESERVE_S), message, details))
         except Exception as exc:
-            logger.error("The report could not be delivered; here it is in full:\n%s\n\n%s", message[0], report)
+            log_undelivered(f"{message[0]}\n\n{report}")
             raise notices.failure("sending the report to Slack", exc) from exc
     return RunResult(summary(inventory, findings, sent, settings.dry_run, run_errors), settings, inventory,
                      findings, report, message, comparison)
@@ -169,6 +173,14 @@ def summary(inventory: Inventory, findings: Findings, messages_sent: int, dry_ru
     }
 
 
+def log_undelivered(text: str) -> None:
+    """The whole report in the log, in numbered parts: CloudWatch Logs cuts an event past 256 KB."""
+    parts = split_message(text, LOG_PART_CHARS)
+    for number, part in enumerate(parts, start=1):
+        logger.error("The report could not be delivered; here it is in full (part %d of %d):\n%s",
+                     number, len(parts), part)
+
+
 def webhook_if_valid() -> str | None:
     """SLACK_DDPS when it holds a webhook URL, to post failures to, even one of reading the settings."""
     try:
@@ -213,7 +225,7 @@ class Notices:
 
     def failure(self, stage: str, exc: BaseException) -> ReportError:
         """Log a failure, post it when there is a way to Slack, and return the error to raise."""
-        text = f"ECR usage report failed while {stage}: {type(exc).__name__}: {exc}"
+        text = scrub(f"ECR usage report failed while {stage}: {type(exc).__name__}: {exc}")
         logger.error(text)
         if isinstance(exc, NothingRead):
             logger.error("What could not be read:\n%s", "\n".join(errors_section(exc.errors)))

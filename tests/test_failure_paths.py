@@ -13,6 +13,7 @@ from devtools.fake_slack import Answer
 from devtools.simulated_account import ImageSpec, RegionSpec, demo_account
 from ecr_usage_report.cli import main, render
 from ecr_usage_report.deliver import slack as slack_delivery
+from ecr_usage_report import run as run_module
 from ecr_usage_report.run import ReportError, run
 from lambda_function import lambda_handler
 from slack_utils import ERROR_TITLE
@@ -78,8 +79,10 @@ def test_the_command_line_prints_a_bad_setting_as_one_line(aws, capsys, monkeypa
 
 @pytest.mark.parametrize("url", ["https://[hooks.slack.com/services/T0/B0/secret",
                                  "https://hooks.slack.com:abc/services/T0/B0/secret",
-                                 "http://hooks.slack.com/services/T0/B0/secret"],
-                         ids=["unsplittable", "port-not-a-number", "plain-http"])
+                                 "http://hooks.slack.com/services/T0/B0/secret",
+                                 "https://hooks.slack.com%/services/T0/B0/secret",
+                                 "https://hooks\uff0eslack.com/services/T0/B0/secret"],
+                         ids=["unsplittable", "port-not-a-number", "plain-http", "stray-percent", "full-width-dot"])
 def test_a_webhook_url_that_would_fail_later_is_refused_first_without_its_value(aws, monkeypatch, url):
     monkeypatch.setenv("SLACK_DDPS", url)
     with pytest.raises(ReportError, match="SLACK_DDPS") as raised:
@@ -204,14 +207,46 @@ def test_a_secret_in_the_webhooks_query_string_is_never_shown(demo, slack, monke
     secret = "SeCrEt/Query+Token=="
     monkeypatch.setenv("SLACK_DDPS", f"{slack.url}?token={quote(secret, safe='')}")
     monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY", slack_delivery.Delivery(retries=1, backoff=0, jitter=0))
-    slack.answer_next(*[Answer(status=500, body=f"internal_error at {slack.url}?token={secret}")] * 2)
+    # Slack's answer echoes it raw, JSON-escaped, and form-decoded
+    echoed = (f"internal_error at {slack.url}?token={secret} "
+              + json.dumps({"url": f"{slack.url}?token={secret}"}).replace("/", "\\/") + f" {secret.replace('+', ' ')}")
+    slack.answer_next(*[Answer(status=500, body=echoed)] * 2)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(ReportError) as raised:
         lambda_handler({}, None)
     [notice] = notices(slack)
-    for spelling in (secret, quote(secret, safe=""), quote(secret), "xoxbSecretToken123"):
+    for spelling in (secret, quote(secret, safe=""), quote(secret), "xoxbSecretToken123", secret.replace("/", "\\/"),
+                     secret.replace("+", " "), "T0SECRET\\/B0SECRET"):
         for where, text in (("log", caplog.text), ("error", str(raised.value)), ("notice", notice)):
             assert spelling not in text, f"{spelling!r} in the {where}"
+
+
+def test_the_webhook_and_token_in_this_functions_own_environment_never_reach_the_debug_log(
+        demo, slack, monkeypatch, caplog):
+    # ListFunctions answers with every function's environment: the report's own is among them
+    boto3.client("lambda", region_name=SEOUL).update_function_configuration(
+        FunctionName="image-resize-prod", Environment={"Variables": {
+            "SLACK_DDPS": slack.url, "SLACK_BOT_TOKEN": "xoxb-3333-4444-OwnSecretToken", "DB_PASSWORD": "hunter2-db"}})
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-3333-4444-OwnSecretToken")
+    monkeypatch.setenv("SLACK_CHANNEL", "C0123ABCD")
+    caplog.set_level(logging.DEBUG)
+    run({"dry_run": True})
+    assert "ListFunctions" in caplog.text  # botocore did log the call
+    for secret in ("T0SECRET", "OwnSecretToken", "hunter2-db"):
+        assert secret not in caplog.text, secret
+
+
+def test_an_undelivered_report_is_logged_whole_in_parts_a_log_event_can_hold(demo, slack, monkeypatch, caplog):
+    monkeypatch.setattr(run_module, "LOG_PART_CHARS", 2000)
+    slack.answer_next(*[Answer(status=400, body="invalid_payload")] * 2)
+    with pytest.raises(ReportError):
+        lambda_handler({}, None)
+    parts = [record.getMessage() for record in caplog.records if "could not be delivered" in record.getMessage()]
+    assert len(parts) > 3 and all(len(part.split(":\n", 1)[1]) <= 2000 for part in parts)
+    assert parts[0].startswith(f"The report could not be delivered; here it is in full (part 1 of {len(parts)}):")
+    whole = "\n".join(part.split(":\n", 1)[1] for part in parts)
+    assert whole.startswith("ECR usage report · ") and whole.rstrip().endswith(
+        "This report deletes nothing; check each candidate before you delete it.")
 
 
 def test_a_webhook_that_never_answers_gets_each_message_at_most_twice(demo, slack, monkeypatch):

@@ -266,6 +266,20 @@ FAILURE_MODES = {
 }
 
 
+def test_delivery_stops_while_there_is_time_to_say_what_was_not_sent(slack):
+    # A clock that the pacing moves on: a second a message, and 30 s left when the report starts.
+    now = [0.0]
+    webhook = Webhook(slack.url, Delivery(jitter=0.0, interval=1.0, connect_timeout=3.0, read_timeout=10.0,
+                                                  message_limit=2000),
+                      sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), clock=lambda: now[0], deadline=30.0)
+    report = realistic_report(100_000)
+    with pytest.raises(SlackDeliveryError, match=r"no time left to send it before the function's timeout \(messages"
+                                                 r" 19 to \d+ of \d+ were not delivered; 18 were\)"):
+        webhook.send(report)
+    # the 19th, 17 s in, would have needed 1 s of pacing and up to 13 s for its answer
+    assert len(slack.received) == 18
+
+
 @pytest.mark.parametrize("mode", list(FAILURE_MODES), ids=list(FAILURE_MODES))
 def test_secret_webhook_never_leaks(mode, slack, waits, caplog, request):
     caplog.set_level(logging.DEBUG)

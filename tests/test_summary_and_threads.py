@@ -174,6 +174,14 @@ def test_a_webhook_kept_in_secrets_manager_is_read_once_and_never_shown(demo, sl
     assert slack.url not in caplog.text and "T0SECRET" not in caplog.text
 
 
+def test_a_binary_secret_is_a_one_line_error_naming_it(demo, slack, monkeypatch):
+    arn = boto3.client("secretsmanager", region_name=SEOUL).create_secret(
+        Name="ecr-usage-report/webhook", SecretBinary=slack.url.encode())["ARN"]
+    monkeypatch.setenv("SLACK_DDPS", arn)
+    with pytest.raises(ReportError, match=f"the secret {arn} holds no SecretString"):
+        lambda_handler({}, None)
+
+
 def test_a_bot_token_kept_in_ssm_posts_as_the_bot(demo, as_bot, monkeypatch, caplog):
     boto3.client("ssm", region_name=SEOUL).put_parameter(
         Name="/ecr-usage-report/slack-bot-token", Value=BOT_TOKEN, Type="SecureString")
@@ -186,8 +194,9 @@ def test_a_bot_token_kept_in_ssm_posts_as_the_bot(demo, as_bot, monkeypatch, cap
 @pytest.mark.parametrize("name, value, message", [
     ("SLACK_MESSAGES", "everything", "SLACK_MESSAGES must be full or summary"),
     ("SLACK_BOT_TOKEN", "not-a-token", "SLACK_BOT_TOKEN is not a Slack bot token"),
+    ("SLACK_BOT_TOKEN", "xoxb-1111-2222-Bot\u200bToken", "SLACK_BOT_TOKEN is not a Slack bot token"),
     ("SLACK_API_URL", "http://slack.example.com/api/", "SLACK_API_URL must start with https://"),
-], ids=["messages", "token", "api-url"])
+], ids=["messages", "token", "zero-width-space", "api-url"])
 def test_bad_slack_settings_are_one_line_errors(aws, slack, monkeypatch, name, value, message):
     monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
     monkeypatch.setenv(name, value)

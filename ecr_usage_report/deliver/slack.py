@@ -10,6 +10,7 @@ secrets (ecr_usage_report.redaction keeps them out of every text).
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -69,9 +70,10 @@ def retry_after(response: requests.Response, cap: float) -> float | None:
     """The server's Retry-After in seconds, capped; None when it gave none (or one not in seconds)."""
     value = response.headers.get("Retry-After", "").strip()
     try:
-        return min(max(float(value), 0.0), cap)
+        seconds = float(value)
     except ValueError:
         return None
+    return min(max(seconds, 0.0), cap) if math.isfinite(seconds) else None
 
 
 class SlackPoster:
@@ -87,6 +89,13 @@ class SlackPoster:
     def post_message(self, text: str, blocks: Blocks | None = None, thread: str | None = None) -> requests.Response:
         """Post one message, in `thread` where the way allows."""
         raise NotImplementedError
+
+    def ensure_time(self) -> None:
+        """Raises SlackDeliveryError when one more paced message could not be answered before the deadline,
+        so what was not sent is named (and the report logged) while there is still time."""
+        needed = self.delivery.interval + self.delivery.longest_try
+        if self.deadline is not None and self._clock() + needed > self.deadline:
+            raise SlackDeliveryError("no time left to send it before the function's timeout")
 
     def thread_of(self, response: requests.Response) -> str | None:
         """What a reply to the posted message threads under (None: replies follow in the channel)."""
@@ -205,9 +214,10 @@ def send_report(poster: SlackPoster, summary: tuple[str, Blocks] | None,
     limit = poster.delivery.message_limit
     messages = number_messages(split_message(escape_for_slack(details), limit)) if details else []
     for index, message in enumerate(messages):
-        if sent:
-            poster.sleep(poster.delivery.interval)
         try:
+            if sent:  # the first message always gets its try, as a notice does
+                poster.ensure_time()
+                poster.sleep(poster.delivery.interval)
             sent.append(poster.post_message(message, thread=thread))
         except SlackDeliveryError as exc:
             if len(sent) == 0 and len(messages) == 1:
