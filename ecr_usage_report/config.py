@@ -138,11 +138,12 @@ def load(event: Any, environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def dry_run_asked(event: Any) -> bool:
-    """Whether the event asks for a dry run, as far as it can be read (a failed run posts nothing then)."""
+    """Whether the event asks for a dry run, as far as it can be read (a failed run posts nothing then);
+    a dry_run value that is not a boolean counts as asking, so its own error is not posted."""
     try:
         return isinstance(event, dict) and parse_bool(event.get(EVENT_DRY_RUN, False), EVENT_DRY_RUN)
     except ConfigError:
-        return False
+        return True
 
 
 def parse_bool(value: Any, name: str) -> bool:

@@ -140,7 +140,8 @@ def test_no_credentials_at_all_is_an_error_before_any_call(aws, slack, monkeypat
     ({"dry_run": True, "regions": ["us-east-9"]}, "a bad region"),
     ({"dry_run": True}, "DescribeRegions denied"),
     ({"dry_run": True}, "EMAIL unset"),
-], ids=["unknown-key", "bad-region", "regions-denied", "email-unset"])
+    ({"dry_run": "maybe"}, "a dry_run that is not a boolean"),
+], ids=["unknown-key", "bad-region", "regions-denied", "email-unset", "dry-run-not-boolean"])
 def test_a_dry_run_that_fails_posts_nothing(aws, slack, monkeypatch, event, breaks):
     if breaks == "DescribeRegions denied":
         aws.layer.fail(operation="DescribeRegions", code="UnauthorizedOperation")
