@@ -147,9 +147,11 @@ def test_a_dry_run_that_fails_posts_nothing(aws, slack, monkeypatch, event, brea
         aws.layer.fail(operation="DescribeRegions", code="UnauthorizedOperation")
     if breaks == "EMAIL unset":
         monkeypatch.delenv("EMAIL")
-    with pytest.raises(ReportError):
+    with pytest.raises(ReportError) as raised:
         lambda_handler(event, None)
     assert slack.received == []
+    if event.get("dry_run") == "maybe":
+        assert 'event key "dry_run" must be true or false' in str(raised.value)
 
 
 def test_the_command_lines_dry_run_without_email_posts_nothing(aws, slack, monkeypatch, capsys):
