@@ -2,15 +2,14 @@
 
 A webhook URL's path and query are its secret. Once registered, they are replaced by a
 placeholder in every log record this process makes (our own, urllib3's, botocore's, at every
-level) and in any text passed through scrub(): exception texts, Slack's answers.
+level) and in any text passed through scrub(): exception texts, Slack's answers. botocore's
+answer bodies are never logged, as they can hold what nobody has registered yet.
 """
 from __future__ import annotations
 
 import json
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
@@ -19,9 +18,8 @@ MIN_SECRET_CHARS = 4  # shorter fragments (a lone "/") would scrub ordinary text
 
 _lock = threading.Lock()
 _fragments: tuple[str, ...] = ()
-_reading = threading.local()
-UNLOGGED = "(botocore's log of a secret's read, not shown)"
-# botocore logs every answer whole at DEBUG: Lambda's carry every function's environment variables
+# botocore logs every answer whole at DEBUG: Lambda's carry every function's environment variables,
+# and a secret's read its value, before anyone could register it
 UNLOGGED_BODY = "Response body: (not logged: AWS answers hold other functions' environment variables)"
 
 
@@ -66,17 +64,6 @@ def forget_fragments() -> None:
         _fragments = ()
 
 
-@contextmanager
-def secret_read() -> Iterator[None]:
-    """While this thread reads a secret, botocore's records in it are not logged: the response body
-    holds the value before anyone could register it."""
-    _reading.active = True
-    try:
-        yield
-    finally:
-        _reading.active = False
-
-
 def scrub(text: str) -> str:
     """Text with every registered secret replaced by the placeholder."""
     for fragment in _fragments:
@@ -91,9 +78,6 @@ _make_record = logging.getLogRecordFactory()
 def scrubbed_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
     """The log record factory: a record whose message holds a secret gets the scrubbed message."""
     record = _make_record(*args, **kwargs)
-    if getattr(_reading, "active", False) and record.name.startswith(("botocore", "urllib3")):
-        record.msg, record.args = UNLOGGED, ()
-        return record
     if record.name == "botocore.parsers" and str(record.msg).startswith("Response body"):
         record.msg, record.args = UNLOGGED_BODY, ()
         return record

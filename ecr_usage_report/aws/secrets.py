@@ -9,7 +9,7 @@ import threading
 
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.config import SlackConfigError, is_secret_reference
-from ecr_usage_report.redaction import forget_fragments, register_secret, register_url, secret_read
+from ecr_usage_report.redaction import forget_fragments, register_secret, register_url
 
 _values: dict[str, str] = {}
 _lock = threading.Lock()
@@ -19,14 +19,13 @@ def read_secret(clients: ClientFactory, arn: str) -> str:
     """The value kept at a secret's or parameter's ARN (in the ARN's region); raises AWS errors, and
     SlackConfigError for a secret that holds no text."""
     service, region = arn.split(":")[2:4]
-    with secret_read():
-        if service == "secretsmanager":
-            value = clients.get("secretsmanager", region).get_secret_value(SecretId=arn).get("SecretString")
-            if value is None:
-                raise SlackConfigError(f"the secret {arn} holds no SecretString (a binary secret?): keep the"
-                                       " value there as text")
-            return value
-        return clients.get("ssm", region).get_parameter(Name=arn, WithDecryption=True)["Parameter"]["Value"]
+    if service == "secretsmanager":
+        value = clients.get("secretsmanager", region).get_secret_value(SecretId=arn).get("SecretString")
+        if value is None:
+            raise SlackConfigError(f"the secret {arn} holds no SecretString (a binary secret?): keep the"
+                                   " value there as text")
+        return value
+    return clients.get("ssm", region).get_parameter(Name=arn, WithDecryption=True)["Parameter"]["Value"]
 
 
 def resolved(clients: ClientFactory, value: str | None, is_url: bool = False) -> str | None:
