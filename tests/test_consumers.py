@@ -13,10 +13,12 @@ from devtools.simulated_account import (AppRunnerSpec, BatchJobSpec, EcsClusterS
                                         manifest_for)
 from ecr_usage_report.aws import clients as aws_clients
 from ecr_usage_report.cli import render
+from ecr_usage_report.report.consumers import region_list
 from ecr_usage_report.run import RunResult, run
 
 VIRGINIA = "us-east-1"  # App Runner is offered here (not in Seoul)
 OREGON = "us-west-2"
+SEOUL = "ap-northeast-2"
 GB = 10**9
 OLD = 400
 
@@ -160,10 +162,27 @@ def test_an_unread_kind_in_another_region_leaves_every_region_not_judged(account
     aws.layer.fail(region=OREGON, message="no ECS read access", **DENIALS["ECS"])
     result = dry_run()
     assert result.findings.candidates == () and result.findings.not_judged == {VIRGINIA: (f"ECS in {OREGON}",)}
-    assert (f"Not judged, as the ECS consumers in {OREGON}, which may run any region's images, could not all be"
-            f" read: {VIRGINIA}") in result.report
+    assert (f"Not judged, as ECS consumers in {OREGON} could not all be read, and they may run any region's"
+            f" images: {VIRGINIA}") in result.report
     assert block(result.report, "unused")[0].split(" / ")[3] == "current using lambda : unknown"
     assert f"- ECS {OREGON} : AccessDeniedException: no ECS read access" in result.report
+
+
+def test_a_kind_denied_everywhere_is_one_line_naming_where(account, aws, monkeypatch):
+    # a role with no ECS read at all: one line for ECS, not one per region it could not read
+    monkeypatch.setenv("REGIONS", f"{VIRGINIA},{OREGON},{SEOUL}")
+    aws.layer.fail(message="no ECS read access", **DENIALS["ECS"])
+    result = dry_run()
+    judged = [line for line in result.report.split("\n") if line.startswith("Not judged")]
+    assert judged == [f"Not judged, as ECS consumers in {SEOUL}, {VIRGINIA}, {OREGON} could not all be read, and"
+                      f" they may run any region's images: {VIRGINIA}"]
+    assert sum(line.startswith("• not judged") for line in result.message[0].split("\n")) == 1
+
+
+def test_a_long_list_of_regions_is_cut_for_the_summary():
+    regions = [f"region-{n}" for n in range(8)]
+    assert region_list(regions, 5) == "region-0, region-1, region-2, region-3, region-4 and 3 more"
+    assert region_list(regions[:5], 5) == ", ".join(regions[:5]) and region_list(regions) == ", ".join(regions)
 
 
 def test_the_summary_warns_of_a_region_not_judged_with_its_reason(account, aws):

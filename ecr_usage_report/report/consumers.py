@@ -49,20 +49,36 @@ def summary_lines(inventory: Inventory, findings: Findings) -> list[str]:
     return [f"consumers using these repositories : {len(functions) + len(others)} ({counts_text(counts)})"]
 
 
-def not_judged_lines(findings: Findings) -> list[str]:
-    """Why regions name no candidate: their Lambda functions (the manual's line), or a consumer kind."""
+def not_judged_lines(findings: Findings, most_regions: int | None = None) -> list[str]:
+    """Why regions name no candidate, a line per kind: their Lambda functions (the manual's line), or a
+    consumer kind unread somewhere (a consumer may run any region's images). `most_regions` cuts
+    each list of regions, for the summary."""
     reasons = findings.not_judged or {region: (LAMBDA_GAP,) for region in findings.unjudged_regions}
-    labels = dict.fromkeys(label for why in reasons.values() for label in why)
-    return [f"Not judged, as {reason_text(label)} could not all be read: "
-            + ", ".join(region for region, why in reasons.items() if label in why)
-            for label in labels]
+    unread: dict[str, list[str]] = {}  # kind -> the regions it could not all be read in
+    affected: dict[str, list[str]] = {}  # kind -> the regions it leaves not judged
+    for region, why in reasons.items():
+        for reason in why:
+            label, _, elsewhere = reason.rpartition(" in ") if " in " in reason else (reason, "", "")
+            unread.setdefault(label, [])
+            if (where := elsewhere or region) not in unread[label]:
+                unread[label].append(where)
+            if region not in affected.setdefault(label, []):
+                affected[label].append(region)
+    lines = []
+    for label, regions in affected.items():
+        listed = region_list(regions, most_regions)
+        if label == LAMBDA_GAP:
+            lines.append(f"Not judged, as their Lambda functions could not all be read: {listed}")
+        elif sorted(unread[label]) == sorted(regions):
+            lines.append(f"Not judged, as their {label} consumers could not all be read: {listed}")
+        else:
+            lines.append(f"Not judged, as {label} consumers in {region_list(sorted(unread[label]), most_regions)}"
+                         f" could not all be read, and they may run any region's images: {listed}")
+    return lines
 
 
-def reason_text(reason: str) -> str:
-    """A reason a region is not judged, as a sentence names it (rules.not_judged's reasons)."""
-    if reason == LAMBDA_GAP:
-        return "their Lambda functions"
-    label, _, elsewhere = reason.rpartition(" in ")
-    if label:
-        return f"the {label} consumers in {elsewhere}, which may run any region's images,"
-    return f"their {reason} consumers"
+def region_list(regions: list[str], most: int | None = None) -> str:
+    """Regions by name, the first `most` of them and how many more."""
+    if most is None or len(regions) <= most:
+        return ", ".join(regions)
+    return f"{', '.join(regions[:most])} and {len(regions) - most} more"

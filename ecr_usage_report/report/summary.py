@@ -114,7 +114,7 @@ def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
     if len(findings.image_problems) > TOP:
         warnings.append(f"• and {len(findings.image_problems) - TOP} more functions whose image will not run")
     if findings.not_judged or findings.unjudged_regions:
-        warnings += [f"• {line[0].lower()}{line[1:]}" for line in consumer_text.not_judged_lines(findings)]
+        warnings += [f"• {line[0].lower()}{line[1:]}" for line in consumer_text.not_judged_lines(findings, TOP)]
     lines = ["*Warnings:*", *warnings] if warnings else ["*Warnings:* none"]
     return lines + [f"*Errors:* {len(errors)}" + (" (listed at the end of the details)" if errors else "")]
 
