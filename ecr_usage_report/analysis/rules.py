@@ -32,6 +32,7 @@ UNUSED, IDLE = "unused", "idle"
 FRESH, AGING, OLD = "fresh", "aging", "old"
 UNKNOWN_RUN = LastRun(None, "unknown")
 LAMBDA_GAP = "Lambda"  # why a region is not judged when its functions could not all be read
+CROSS_REGION = " in "  # joins a kind and the other region it could not be read in: "ECS in eu-west-1"
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,13 @@ def not_judged(inventory: Inventory) -> dict[str, tuple[str, ...]]:
 
 def cross_region_gap(label: str, region: str) -> str:
     """Why a region is not judged when a consumer kind of another region could not all be read."""
-    return f"{label} in {region}"
+    return f"{label}{CROSS_REGION}{region}"
+
+
+def gap_of(reason: str) -> tuple[str, str | None]:
+    """A not-judged reason as (kind, the other region it was unread in, or None for the region's own)."""
+    label, found, region = reason.rpartition(CROSS_REGION)
+    return (label, region) if found else (reason, None)
 
 
 def deletion_candidates(inventory: Inventory, usage: dict[str, UsageIndex], now: datetime,

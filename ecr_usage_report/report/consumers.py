@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ecr_usage_report.analysis.consumers import LAMBDA_FUNCTION, count_by_kind
-from ecr_usage_report.analysis.rules import LAMBDA_GAP
+from ecr_usage_report.analysis.rules import LAMBDA_GAP, gap_of
 from ecr_usage_report.inventory.model import Consumer, Inventory
 from ecr_usage_report.report.times import format_kst
 
@@ -58,7 +58,7 @@ def not_judged_lines(findings: Findings, most_regions: int | None = None) -> lis
     affected: dict[str, list[str]] = {}  # kind -> the regions it leaves not judged
     for region, why in reasons.items():
         for reason in why:
-            label, _, elsewhere = reason.rpartition(" in ") if " in " in reason else (reason, "", "")
+            label, elsewhere = gap_of(reason)
             unread.setdefault(label, [])
             if (where := elsewhere or region) not in unread[label]:
                 unread[label].append(where)
