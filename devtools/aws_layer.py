@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
 from xml.sax.saxutils import escape
 
+import botocore.session
 from moto import backends as moto_backends
 from moto.core.utils import get_service_model
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -113,6 +114,13 @@ HTTP_PHRASES = {s.value: s.phrase for s in HTTPStatus}
 ECR_PAGE = (100, 1000)  # (default, max)
 BATCH_GET_IMAGE_MAX = 100  # imageIds in one BatchGetImage (botocore's model: max 100)
 LAMBDA_PAGE = (50, 50)
+# The commercial regions enabled in every account; the partition's others are opt-in ("Enable or
+# disable AWS Regions in your account", AWS Account Management reference guide).
+DEFAULT_ENABLED_REGIONS = frozenset({
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2",
+    "eu-west-3", "eu-north-1", "sa-east-1"})
+EC2_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/"
 REST_SERVICES = {"batch", "eks", "scheduler"}  # REST-JSON: the operation is told by method and path
 
 
@@ -379,6 +387,7 @@ class AwsLayer:
         self.ecr_images = EcrImages()  # storage class, index sizes, referrers, pulls and exclusions
         self.wall_clock: Callable[[], float] = time.time  # when an image is archived or a manifest pulled
         self.short_pages: int | None = None  # answer at most this many items a page, as AWS may do
+        self.opted_in_regions: set[str] = set()  # opt-in regions this commercial account has enabled
         self.rate_quotas: tuple[RateQuota, ...] = ()  # enforced per region, as AWS does (e.g. AWS_RATE_QUOTAS)
         self.clock: Callable[[], float] = time.monotonic  # what the quotas' buckets refill by
         self.sleep: Callable[[float], None] = time.sleep  # how a call's latency is spent
@@ -387,6 +396,8 @@ class AwsLayer:
         self._answers: dict[tuple, Response] = {}
         self._writes = 0  # counts writes, so a read that overlapped one is not kept
         self._lock = threading.Lock()
+        self._moto_locks: dict[str, threading.RLock] = {}  # service -> one moto call of it at a time
+        self.moto_faults: list[tuple[Key, str]] = []  # ((service, region), body) of moto's own 5xx answers
         self._random = random.Random(seed)
         self._failures: list[Failure] = []
         self._logging_configs: dict[Key, dict] = {}
@@ -412,6 +423,7 @@ class AwsLayer:
             "CreateAlias": self._record_alias,
             "UpdateAlias": self._record_alias,
             "DescribeLogStreams": self._describe_log_streams,
+            "DescribeRegions": self._describe_regions,
         }
         from devtools.aws_consumers import ConsumerServices  # it builds on this module's helpers
 
@@ -428,6 +440,7 @@ class AwsLayer:
             self.arrivals.clear()
             self.answered.clear()
             self.throttled.clear()
+            self.moto_faults.clear()
             self.peak_in_flight = self.in_flight
 
     @property
@@ -467,6 +480,7 @@ class AwsLayer:
         self.clear_failures()
         self.reset_counts()
         self.short_pages = None
+        self.opted_in_regions = set()
         self.cache_reads = False
         self.latency = 0.0
         self.throttle_fraction = 0.0
@@ -597,7 +611,8 @@ class AwsLayer:
         return self._call_app(environ)
 
     def _call_app(self, environ: dict) -> Response:
-        """Run the wrapped app and collect its whole answer."""
+        """Run the wrapped app and collect its whole answer, one call of a service at a time: moto's
+        backends are not thread-safe (a DescribeTasks that moves a task on races another's answer)."""
         captured: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -605,12 +620,23 @@ class AwsLayer:
             captured["status"], captured["headers"] = status, list(headers)
             return chunks.append
 
-        result = self.app(environ, start_response)
-        try:
-            chunks.extend(result)
-        finally:
-            getattr(result, "close", lambda: None)()
-        return Response(captured["status"], captured["headers"], b"".join(chunks))
+        service, region = service_and_region(environ)
+        with self._moto_lock(service):
+            result = self.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                getattr(result, "close", lambda: None)()
+        resp = Response(captured["status"], captured["headers"], b"".join(chunks))
+        if resp.status.startswith("5"):  # a fault of moto's own: no test may take it for AWS's
+            with self._lock:
+                self.moto_faults.append(((service, region), resp.body[:300].decode("utf-8", "replace")))
+        return resp
+
+    def _moto_lock(self, service: str) -> threading.RLock:
+        """The lock that serialises moto's calls of one service (services call each other in-process freely)."""
+        with self._lock:
+            return self._moto_locks.setdefault(service, threading.RLock())
 
     # ---- ECR ---------------------------------------------------------------
 
@@ -918,6 +944,25 @@ class AwsLayer:
         with self._lock:
             self._images[(req.region, name)] = {"ImageUri": image_uri, "ResolvedImageUri": resolved}
 
+    # ---- EC2 ---------------------------------------------------------------
+
+    def _describe_regions(self, req: Request) -> Response:
+        """A commercial account's regions, as AWS answers (moto lists every partition's, China's and
+        GovCloud's too, whatever is asked): the enabled ones, or with AllRegions each with its status."""
+        params = dict(parse_qsl(req.body.decode("utf-8", "replace")))
+        every = params.get("AllRegions", "false").lower() == "true"
+        named = {value for key, value in params.items() if key.startswith("RegionName.")}
+        rows = []
+        for name in sorted(commercial_regions()):
+            status = ("opt-in-not-required" if name in DEFAULT_ENABLED_REGIONS
+                      else "opted-in" if name in self.opted_in_regions else "not-opted-in")
+            if (every or status != "not-opted-in") and (not named or name in named):
+                rows.append(f"<item><regionName>{name}</regionName><regionEndpoint>ec2.{name}.amazonaws.com"
+                            f"</regionEndpoint><optInStatus>{status}</optInStatus></item>")
+        body = (f'<DescribeRegionsResponse xmlns="{EC2_NAMESPACE}"><requestId>x</requestId>'
+                f"<regionInfo>{''.join(rows)}</regionInfo></DescribeRegionsResponse>").encode()
+        return Response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))], body)
+
     # ---- Logs --------------------------------------------------------------
 
     def _describe_log_streams(self, req: Request) -> Response:
@@ -934,6 +979,12 @@ class AwsLayer:
                 stream["lastEventTimestamp"] = timestamp
 
         return self._rewrite(self._forward(req), edit)
+
+
+@cache
+def commercial_regions() -> frozenset[str]:
+    """Every region of the commercial partition, as botocore's endpoint data knows them."""
+    return frozenset(botocore.session.get_session().get_available_regions("ec2", partition_name="aws"))
 
 
 def cache_moto_module_list() -> None:

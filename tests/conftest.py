@@ -34,9 +34,10 @@ def aws_server() -> Iterator[LayeredMotoServer]:
 
 
 @pytest.fixture
-def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> LayeredMotoServer:
+def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[LayeredMotoServer]:
     """An empty simulated AWS account reached through AWS_ENDPOINT_URL, with dummy credentials; the
-    container's shared clients and secrets start empty, as in a new Lambda container."""
+    container's shared clients and secrets start empty, as in a new Lambda container. A test during
+    which moto itself failed (a 5xx no test injected) fails: its retries would be counted as the product's."""
     aws_server.reset()
     clear_shared_factories()
     forget_secrets()
@@ -49,7 +50,8 @@ def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> Layer
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("EMAIL", "lab@example.com")
-    return aws_server
+    yield aws_server
+    assert aws_server.layer.moto_faults == [], "moto failed on its own; fix the simulated layer, not the test"
 
 
 @pytest.fixture(scope="session")

@@ -151,6 +151,18 @@ def test_list_functions_pages_like_aws(server: LayeredMotoServer, role_arn: str)
     assert server.layer.calls[("ListFunctions", "ap-south-1")] == 1 + 1 + 1 + 3
 
 
+def test_describe_regions_answers_a_commercial_account_s_regions(server: LayeredMotoServer) -> None:
+    ec2 = client(server, "ec2", "ap-northeast-2")
+    enabled = {region["RegionName"]: region["OptInStatus"] for region in ec2.describe_regions()["Regions"]}
+    assert len(enabled) == 17 and set(enabled.values()) == {"opt-in-not-required"}  # moto: 38, China's too
+    server.layer.opted_in_regions = {"ap-east-1"}
+    every = {region["RegionName"]: region["OptInStatus"] for region in ec2.describe_regions(AllRegions=True)["Regions"]}
+    assert every["ap-east-1"] == "opted-in" and every["me-south-1"] == "not-opted-in"
+    assert not any(name.startswith(("cn-", "us-gov-")) for name in every)
+    assert "ap-east-1" in {region["RegionName"] for region in ec2.describe_regions(AllRegions=False)["Regions"]}
+    server.layer.opted_in_regions = set()
+
+
 # ---- counting, failures, throttling, latency ------------------------------------
 
 

@@ -2,12 +2,15 @@
 EKS differ from AWS the layer answers as AWS does, and it answers App Runner, which moto lacks."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from moto.ecs.responses import EC2ContainerServiceResponse
 
 from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer
 from devtools.simulated_account import manifest_for
@@ -106,6 +109,38 @@ def test_a_task_runs_every_container_pinned_to_the_digest_its_tag_had_when_it_st
     assert described["lastStatus"] == "RUNNING"
     assert [(c["name"], c["image"], c.get("imageDigest")) for c in described["containers"]] == [
         ("c0", image, first), ("c1", "public.ecr.aws/nginx/nginx:stable", None)]
+
+
+@pytest.mark.slow
+def test_ecs_describes_side_by_side_never_meet_a_fault_of_moto_s_own(server: LayeredMotoServer) -> None:
+    # moto's ECS answers share one class-level dict that a describe adds its key to the first time it
+    # runs; a describe answered meanwhile failed with "dictionary changed size during iteration" (500),
+    # which the report retried and a test then counted as a call. Each round starts as a new server does.
+    ecs = client(server, "ecs", config=Config(retries={"total_max_attempts": 1}, max_pool_connections=16))
+    ecs.create_cluster(clusterName="busy")
+    register(ecs, "web", "nginx:1", "nginx:2")
+    for index in range(10):
+        ecs.create_service(cluster="busy", serviceName=f"s{index}", taskDefinition="web:1", desiredCount=0)
+    tasks = [task["taskArn"] for task in ecs.run_task(cluster="busy", taskDefinition="web:1", count=10,
+                                                      launchType="FARGATE")["tasks"]]
+    services = ecs.list_services(cluster="busy")["serviceArns"]
+    shared = EC2ContainerServiceResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER
+    first_run = dict(shared)
+
+    def describe(index: int) -> int:
+        if index % 3 == 0:
+            return len(ecs.describe_tasks(cluster="busy", tasks=tasks)["tasks"])
+        if index % 3 == 1:
+            return len(ecs.describe_clusters(clusters=["busy"])["clusters"]) * 10
+        return len(ecs.describe_services(cluster="busy", services=services)["services"])
+
+    described = []
+    with ThreadPoolExecutor(16) as pool:
+        for _ in range(15):
+            shared.clear()
+            shared.update(first_run)
+            described += pool.map(describe, range(32))
+    assert described == [10] * len(described) and server.layer.moto_faults == []
 
 
 # ---- Batch, EKS ----------------------------------------------------------------------
