@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 from devtools.aws_layer import LayeredMotoServer
 from devtools.fake_kubernetes import FakeKubernetes
@@ -23,18 +25,29 @@ DEMO_ENV = {
 }
 
 
-def main(argv: list[str]) -> int:
-    """Seed the simulated account, then run the report's command line against it."""
-    send = "--send" in argv
-    argv = [arg for arg in argv if arg != "--send"]
+@contextmanager
+def demo_account_running() -> Iterator[None]:
+    """The demo account seeded on a simulated AWS (and its partner lab's Kubernetes API), this process's
+    environment pointed at it, for the time of the block."""
     server = LayeredMotoServer()
     server.start()
     kubernetes = FakeKubernetes().__enter__()  # the partner lab's EKS cluster
     try:
         Seeder(server.endpoint_url, server.layer, kubernetes=kubernetes).seed(demo_account())
         os.environ.update(DEMO_ENV, AWS_ENDPOINT_URL=server.endpoint_url)
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "REGIONS"):
             os.environ.pop(name, None)
+        yield
+    finally:
+        kubernetes.__exit__()
+        server.stop()
+
+
+def main(argv: list[str]) -> int:
+    """Seed the simulated account, then run the report's command line against it."""
+    send = "--send" in argv
+    argv = [arg for arg in argv if arg != "--send"]
+    with demo_account_running():
         import lambda_function
 
         if not send:
@@ -52,9 +65,6 @@ def main(argv: list[str]) -> int:
                     where = f" (a reply in thread {received.payload['thread_ts']})" if "thread_ts" in received.payload else ""
                     print(f"--- Slack message {index}{where} ---\n{received.payload['text']}")
             return max(codes)
-    finally:
-        kubernetes.__exit__()
-        server.stop()
 
 
 if __name__ == "__main__":
