@@ -63,6 +63,17 @@ def run_package(out_dir: Path) -> Build:
     return Build(zip_path, folder, result.stdout)
 
 
+def sam_build(artifacts: Path) -> Path:
+    """What `sam build` does with the template's BuildMethod makefile: the function's Makefile target, with
+    ARTIFACTS_DIR set, in this checkout's virtualenv."""
+    artifacts.mkdir(parents=True, exist_ok=True)
+    venv = Path(sys.executable).parent.parent
+    result = subprocess.run(["make", "-s", "-C", str(ROOT), "build-ReportFunction", f"ARTIFACTS_DIR={artifacts}",
+                             f"VENV={venv}"], check=False, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS)
+    assert result.returncode == 0, f"make build-ReportFunction failed:\n{result.stdout}{result.stderr}"
+    return artifacts
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Build, Build]:
     """Two independent builds, made once for this module."""
@@ -105,10 +116,21 @@ def test_the_folder_sam_deploys_matches_the_zip(builds):
     assert files == build.names()
 
 
-def test_unzipped_package_runs_alone_and_posts_the_report(builds, aws, seed, slack, tmp_path):
-    task = tmp_path / "task"
+def test_sam_build_fills_its_folder_with_exactly_what_the_zip_holds(builds, tmp_path):
+    folder = sam_build(tmp_path / "sam")
+    files = {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
     with zipfile.ZipFile(builds[0].zip_path) as archive:
-        archive.extractall(task)
+        assert files == {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("built_by", ["make package", "sam build"])
+def test_the_built_package_runs_alone_and_posts_the_report(builds, aws, seed, slack, tmp_path, built_by):
+    task = tmp_path / "task"
+    if built_by == "sam build":
+        sam_build(task)
+    else:
+        with zipfile.ZipFile(builds[0].zip_path) as archive:
+            archive.extractall(task)
     seed(demo_account())
     passed = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
               "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "EMAIL")

@@ -63,9 +63,41 @@ def function_properties() -> dict[str, Any]:
 
 
 def inline_statements() -> list[dict[str, Any]]:
-    """Statements of the function's inline policy documents."""
-    return [statement for policy in function_properties()["Policies"] if isinstance(policy, dict)
+    """Statements of the function's inline policy documents (a conditional one as it is when present)."""
+    return [statement["Fn::If"][1] if "Fn::If" in statement else statement
+            for policy in function_properties()["Policies"] if isinstance(policy, dict)
             for statement in policy["Statement"]]
+
+
+def evaluate(node: Any, parameters: dict[str, str]) -> Any:
+    """A template expression's value for the given parameters (Ref, the condition functions, Fn::If)."""
+    if isinstance(node, list):
+        return [evaluate(item, parameters) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) != 1 or not next(iter(node)).startswith(("Ref", "Fn::", "Condition")):
+        return {key: evaluate(value, parameters) for key, value in node.items()}
+    [(name, value)] = node.items()
+    if name == "Ref":
+        if value not in template()["Parameters"]:
+            return node  # a resource's or a pseudo parameter's: known only once deployed
+        return parameters.get(value, template()["Parameters"][value].get("Default", ""))
+    if name == "Condition":
+        return evaluate(template()["Conditions"][value], parameters)
+    if name == "Fn::If":
+        condition, then, otherwise = value
+        return evaluate(then if evaluate({"Condition": condition}, parameters) else otherwise, parameters)
+    operands = evaluate(value, parameters)
+    operators = {"Fn::Equals": lambda a, b: a == b, "Fn::Not": lambda a: not a, "Fn::Or": lambda *a: any(a),
+                 "Fn::And": lambda *a: all(a)}
+    return operators[name](*operands) if name in operators else node
+
+
+def deploy(parameters: dict[str, str]) -> tuple[list[str], dict[str, Any]]:
+    """What a deploy with these parameters gets: the rules' refusals, and the function's environment."""
+    refusals = [assertion["AssertDescription"] for rule in template()["Rules"].values()
+                for assertion in rule["Assertions"] if not evaluate(assertion["Assert"], parameters)]
+    return refusals, evaluate(function_properties()["Environment"]["Variables"], parameters)
 
 
 def export_statements() -> list[dict[str, Any]]:
@@ -248,17 +280,37 @@ def test_the_webhook_is_kept_in_a_secret_and_the_environment_holds_only_its_arn(
     parameters, resources = template()["Parameters"], template()["Resources"]
     assert parameters["SlackWebhookUrl"]["NoEcho"] is True
     assert resources["SlackWebhookSecret"]["Properties"]["SecretString"] == {"Ref": "SlackWebhookUrl"}
-    variables = function_properties()["Environment"]["Variables"]
-    assert variables["SLACK_DDPS"] == {"Ref": "SlackWebhookSecret"}  # a secret's Ref is its ARN
+    refusals, variables = deploy({"SlackWebhookUrl": "https://hooks.slack.com/services/T/B/x"})
+    assert refusals == [] and variables["SLACK_DDPS"] == {"Ref": "SlackWebhookSecret"}  # a secret's Ref is its ARN
     assert [s["Resource"] for s in inline_statements() if "secretsmanager:GetSecretValue" in s["Action"]] == [
         {"Ref": "SlackWebhookSecret"}]
-    assert "SlackWebhookUrl" not in json.dumps(variables)
+    assert "SlackWebhookUrl" not in json.dumps(function_properties()["Environment"]["Variables"])
+
+
+def test_a_bot_only_deploy_needs_no_webhook_and_creates_no_secret():
+    bot = {"SlackBotTokenParameter": "/ecr-usage-report/slack-bot-token", "SlackChannel": "C0123ABCD"}
+    refusals, variables = deploy(bot)
+    assert refusals == [] and variables["SLACK_DDPS"] == "" and variables["SLACK_CHANNEL"] == "C0123ABCD"
+    assert evaluate({"Condition": template()["Resources"]["SlackWebhookSecret"]["Condition"]}, bot) is False
+    [conditional] = [statement["Fn::If"] for policy in function_properties()["Policies"] if isinstance(policy, dict)
+                     for statement in policy["Statement"] if "Fn::If" in statement]
+    assert conditional[0] == "HasWebhook" and conditional[2] == {"Ref": "AWS::NoValue"}  # no grant on a missing secret
+
+
+@pytest.mark.parametrize("parameters, refused", [
+    pytest.param({}, "Give SlackWebhookUrl", id="neither-webhook-nor-bot"),
+    pytest.param({"SlackBotTokenParameter": "/ecr-usage-report/t"}, "needs the channel", id="bot-without-channel"),
+])
+def test_a_deploy_with_nowhere_to_post_is_refused_before_anything_is_created(parameters, refused):
+    refusals, _ = deploy(parameters)
+    assert len(refusals) == 1 and refused in refusals[0]
 
 
 def test_configuration_reaches_the_env():
     parameters = template()["Parameters"]
     assert function_properties()["Environment"]["Variables"] == {
-        "EMAIL": {"Ref": "ReportEmail"}, "SLACK_DDPS": {"Ref": "SlackWebhookSecret"}, "REGIONS": {"Ref": "Regions"},
+        "EMAIL": {"Ref": "ReportEmail"}, "REGIONS": {"Ref": "Regions"},
+        "SLACK_DDPS": {"Fn::If": ["HasWebhook", {"Ref": "SlackWebhookSecret"}, ""]},
         "SLACK_BOT_TOKEN": {"Fn::If": ["PostsAsBot", {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:"
                                                                  "${AWS::AccountId}:parameter${SlackBotTokenParameter}"}, ""]},
         "SLACK_CHANNEL": {"Ref": "SlackChannel"}, "SLACK_MESSAGES": {"Ref": "SlackMessages"},
@@ -273,7 +325,9 @@ def test_function_runs_the_packaged_handler():
     assert getattr(lambda_function, handler) and (ROOT / f"{module}.py").exists()
     package_script = (ROOT / "tools" / "package.py").read_text()
     assert properties["Runtime"] == "python3.12" and 'LAMBDA_PYTHON = "3.12"' in package_script
-    assert properties["CodeUri"].rstrip("/") == "build/package" and '"build" / "package"' in package_script
+    # `sam build` builds it (no Docker): the Makefile's target for the function fills SAM's folder
+    assert template()["Resources"][FUNCTION]["Metadata"] == {"BuildMethod": "makefile"}
+    assert properties["CodeUri"] == "." and f"build-{FUNCTION}:" in (ROOT / "Makefile").read_text()
     assert (properties["Timeout"], properties["MemorySize"]) == (300, 1024)
 
 

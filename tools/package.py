@@ -9,7 +9,9 @@ in the Python running this script (the project's venv, the one the tests ran wit
 The zip is reproducible: sorted entries, fixed timestamps and permissions, no bytecode, no files
 that name the build machine. Building twice gives byte-identical zips.
 
-    python tools/package.py [--out dist/ecr-usage-report.zip] [--build-dir build/package]
+    python tools/package.py [--out dist/ecr-usage-report.zip] [--build-dir build/package] [--no-zip]
+
+`sam build` fills its own folder through the Makefile's build-ReportFunction target (--no-zip).
 """
 from __future__ import annotations
 
@@ -182,10 +184,12 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(out: Path = DEFAULT_ZIP, folder: Path = DEFAULT_BUILD_DIR) -> tuple[dict[str, str], str]:
-    """Build the folder and the zip. Returns (the distributions shipped, the zip's sha256)."""
+def build(out: Path | None = DEFAULT_ZIP, folder: Path = DEFAULT_BUILD_DIR) -> tuple[dict[str, str], str | None]:
+    """Build the folder and (unless `out` is None) the zip. Returns (the distributions shipped, the zip's sha256)."""
     pins = shipped_pins()
     build_folder(folder, pins)
+    if out is None:
+        return pins, None
     write_zip(folder, out)
     return pins, sha256_of(out)
 
@@ -195,7 +199,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python tools/package.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_ZIP, help="zip to write (default: dist/ecr-usage-report.zip)")
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR,
-                        help="folder to fill, emptied first (default: build/package, the template's CodeUri)")
+                        help="folder to fill, emptied first (default: build/package)")
+    parser.add_argument("--no-zip", action="store_true", help="fill the folder only (what `sam build` asks for)")
     return parser.parse_args(argv)
 
 
@@ -203,12 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     """Build, then print what was built."""
     args = parse_args(argv)
     try:
-        pins, digest = build(args.out.resolve(), args.build_dir.resolve())
+        pins, digest = build(None if args.no_zip else args.out.resolve(), args.build_dir.resolve())
     except PackageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print("shipped: " + ", ".join(f"{name}=={version}" for name, version in pins.items()))
     print(f"folder: {args.build_dir}")
+    if digest is None:
+        return 0
     print(f"zip: {args.out}")
     print(f"size: {args.out.stat().st_size} bytes")
     print(f"sha256: {digest}")
