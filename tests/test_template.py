@@ -89,7 +89,7 @@ def evaluate(node: Any, parameters: dict[str, str]) -> Any:
         return evaluate(then if evaluate({"Condition": condition}, parameters) else otherwise, parameters)
     operands = evaluate(value, parameters)
     operators = {"Fn::Equals": lambda a, b: a == b, "Fn::Not": lambda a: not a, "Fn::Or": lambda *a: any(a),
-                 "Fn::And": lambda *a: all(a)}
+                 "Fn::And": lambda *a: all(a), "Fn::Contains": lambda among, value: value in among}
     return operators[name](*operands) if name in operators else node
 
 
@@ -287,8 +287,10 @@ def test_the_webhook_is_kept_in_a_secret_and_the_environment_holds_only_its_arn(
     assert "SlackWebhookUrl" not in json.dumps(function_properties()["Environment"]["Variables"])
 
 
-def test_a_bot_only_deploy_needs_no_webhook_and_creates_no_secret():
-    bot = {"SlackBotTokenParameter": "/ecr-usage-report/slack-bot-token", "SlackChannel": "C0123ABCD"}
+@pytest.mark.parametrize("webhook", ["", "none"], ids=["left-empty", "none-as-sam-guided-asks-for-a-value"])
+def test_a_bot_only_deploy_needs_no_webhook_and_creates_no_secret(webhook):
+    bot = {"SlackWebhookUrl": webhook, "SlackBotTokenParameter": "/ecr-usage-report/slack-bot-token",
+           "SlackChannel": "C0123ABCD"}
     refusals, variables = deploy(bot)
     assert refusals == [] and variables["SLACK_DDPS"] == "" and variables["SLACK_CHANNEL"] == "C0123ABCD"
     assert evaluate({"Condition": template()["Resources"]["SlackWebhookSecret"]["Condition"]}, bot) is False
