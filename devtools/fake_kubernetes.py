@@ -141,6 +141,8 @@ class Cluster:
     refused: bool = False  # 401 to every request, as to a role with no access entry
     forbidden: set[str] = field(default_factory=set)  # resources answered 403
     garbled: set[str] = field(default_factory=set)  # resources answered 200 with a page that is not JSON
+    fixed: dict[str, tuple[int, Any]] = field(default_factory=dict)  # resource -> (status, JSON or text) answered
+    endless: set[str] = field(default_factory=set)  # resources whose every page carries a continue token
 
 
 @dataclass
@@ -196,6 +198,15 @@ class FakeKubernetes:
         """Answer 200 with an HTML page to the cluster's list of one resource, as a proxy in the way might."""
         self.add(cluster).garbled.add(resource)
 
+    def answer(self, cluster: str, resource: str, code: int, body: Any) -> None:
+        """Answer the cluster's list of one resource with this status and body (any JSON, or text), as a
+        misbehaving API server or a gateway in front of it might."""
+        self.add(cluster).fixed[resource] = (code, body)
+
+    def page_forever(self, cluster: str, resource: str) -> None:
+        """Give every page of the cluster's list of one resource a continue token, a new one each time."""
+        self.add(cluster).endless.add(resource)
+
     def reset(self) -> None:
         """No clusters, nothing received."""
         with self._lock:
@@ -219,6 +230,8 @@ class FakeKubernetes:
                                                   f'"{resource}" at the cluster scope'), name
         if resource in cluster.garbled:
             return 200, "<html><body>Sign in to continue</body></html>", name
+        if resource in cluster.fixed:
+            return (*cluster.fixed[resource], name)
         items = cluster.objects[resource]
         try:
             offset = int(base64.urlsafe_b64decode(query["continue"]).decode()) if query.get("continue") else 0
@@ -227,7 +240,7 @@ class FakeKubernetes:
             return 400, status(400, "BadRequest", "invalid continue token or limit"), name
         page = items[offset:offset + limit]
         following = (base64.urlsafe_b64encode(str(offset + limit).encode()).decode()
-                     if offset + limit < len(items) else "")
+                     if offset + limit < len(items) or resource in cluster.endless else "")
         metadata = {"resourceVersion": "1", **({"continue": following} if following else {})}
         return 200, {"kind": list_kind, "apiVersion": "v1", "metadata": metadata, "items": page}, name
 
@@ -245,7 +258,7 @@ class FakeKubernetes:
                 code, body, cluster = fake._answer(parts.path, query, self.headers.get("Authorization", ""))
                 with fake._lock:
                     fake.received.append(Seen(cluster, parts.path, query, code))
-                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+                data = body.encode() if isinstance(body, str) else json.dumps(body).encode()  # JSON of any shape
                 self.send_response(code)
                 self.send_header("Content-Type", "text/html" if isinstance(body, str) else "application/json")
                 self.send_header("Content-Length", str(len(data)))

@@ -4,6 +4,7 @@ cluster's CA; a cluster that refuses or forbids is named."""
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import boto3
@@ -14,7 +15,7 @@ from devtools.fake_kubernetes import FakeKubernetes, cronjob, pod, token_problem
 from devtools.simulated_account import EksClusterSpec, ImageSpec, RegionSpec, WorkloadSpec
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.inventory import eks
-from ecr_usage_report.inventory.kubernetes import TOKEN_PREFIX, bearer_token
+from ecr_usage_report.inventory.kubernetes import TOKEN_PREFIX, KubernetesApi, KubernetesError, bearer_token
 from ecr_usage_report.run import run
 
 OREGON = "us-west-2"
@@ -126,6 +127,60 @@ def test_a_page_that_is_not_a_kubernetes_list_is_named_not_a_crash(aws, seed, ku
     found, errors = read(aws)
     assert found == [] and [(error.resource, error.message) for error in errors] == [
         ("shop pods", "HTTP 200: the answer is not a Kubernetes list: <html><body>Sign in to continue</body></html>")]
+
+
+def test_a_gateway_error_whose_body_is_json_but_not_an_object_is_named_not_a_crash(aws, seed, kubernetes):
+    shop_cluster(seed, [WorkloadSpec("deployment", "shop", "web", ("web", "v1"))])
+    kubernetes.answer("shop", "pods", 400, ["bad", "gateway"])
+    found, errors = read(aws)
+    assert [(error.resource, error.message) for error in errors] == [("shop pods", 'HTTP 400: ["bad", "gateway"]')]
+
+
+def test_a_pod_list_holding_a_null_item_reads_the_other_pods(aws, seed, kubernetes):
+    shop_cluster(seed, [])
+    kubernetes.answer("shop", "pods", 200, {"kind": "PodList", "metadata": {}, "items": [
+        None, "a pod?", pod("shop", "web-1", [f"{REGISTRY}/web:v1"])]})
+    found, errors = read(aws)
+    assert errors == [] and [(c.kind, c.name) for c in found] == [("eks pod", "shop/shop/web-1")]
+
+
+def test_an_api_whose_pages_repeat_is_cut_off_and_named_instead_of_followed_forever(aws, seed, kubernetes):
+    shop_cluster(seed, [])
+    kubernetes.answer("shop", "pods", 200, {"kind": "PodList", "metadata": {"continue": "again"}, "items": []})
+    found, errors = read(aws)
+    assert [(error.resource, error.message.split(" (")[0]) for error in errors] == [
+        ("shop pods", "HTTP 200: the list's pages repeat")]
+    assert sum(seen.path.endswith("/api/v1/pods") for seen in kubernetes.received) == 2
+
+
+@pytest.fixture
+def api(aws, kubernetes, tmp_path):
+    """api(**limits): the shop cluster's API as the reader opens it, with the limits given."""
+    kubernetes.add("shop").objects["pods"] = [pod("shop", f"web-{i}", [f"{REGISTRY}/web:v1"]) for i in range(50)]
+    ca_file = tmp_path / "ca.pem"
+    ca_file.write_bytes(base64.b64decode(kubernetes.ca_data))
+    with requests.Session() as session:
+        yield lambda **limits: KubernetesApi(kubernetes.endpoint("shop"), eks_token(aws, "shop"), session,
+                                             str(ca_file), **limits)
+
+
+def test_an_api_that_pages_on_and_on_is_cut_off_at_the_page_limit(api, kubernetes):
+    kubernetes.page_forever("shop", "pods")
+    with pytest.raises(KubernetesError, match="goes on past 5 pages"):
+        api(max_pages=5).list("/api/v1/pods")
+    assert len(kubernetes.received) == 5
+
+
+def test_an_answer_past_the_size_limit_is_refused_before_it_is_held_whole(api):
+    assert len(api().list("/api/v1/pods")) == 50
+    with pytest.raises(KubernetesError, match="the answer is over 4,096 bytes: not read"):
+        api(max_answer_bytes=4096).list("/api/v1/pods")
+
+
+def test_no_time_left_stops_the_list_instead_of_waiting_on_the_server(api, kubernetes):
+    with pytest.raises(KubernetesError, match="no time left"):
+        api(deadline=time.monotonic() - 1).list("/api/v1/pods")
+    assert kubernetes.received == []
 
 
 def test_the_clusters_ca_is_trusted_whatever_requests_bundle_the_environment_names(aws, seed, kubernetes, monkeypatch):
