@@ -248,11 +248,6 @@ def test_a_failing_region_is_not_remembered_by_the_next_invocation(demo, slack, 
     assert handler({}, None)["errors"] == []
 
 
-def test_command_line_unknown_profile_is_a_clear_error(aws, capsys):
-    assert lambda_function.main(["--profile", "no-such-profile", "--dry-run"]) == 1
-    assert capsys.readouterr().err == "error: The config profile (no-such-profile) could not be found\n"
-
-
 def test_command_line_help_and_json_output(demo):
     root = lambda_function.__file__.rsplit("/", 1)[0]
     help_text = subprocess.run([sys.executable, "lambda_function.py", "--help"], cwd=root,
