@@ -28,7 +28,8 @@ def read_secret(clients: ClientFactory, arn: str) -> str:
     if service == "secretsmanager":
         value = clients.get("secretsmanager", region).get_secret_value(SecretId=arn).get("SecretString")
         if value is None:
-            raise SecretError(f"the secret {arn} holds no SecretString (a binary secret?): keep the value there as text")
+            raise SecretError(f"the secret {arn} holds no SecretString (a binary secret?): keep the value there"
+                              " as text")
         return value
     return clients.get("ssm", region).get_parameter(Name=arn, WithDecryption=True)["Parameter"]["Value"]
 
