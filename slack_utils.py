@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import requests
 
-from ecr_usage_report.config import SlackConfigError, webhook_url
 from ecr_usage_report.deliver.slack import ERROR_TITLE, REDACTED, SlackDeliveryError, Webhook
-from ecr_usage_report.deliver.split import escape_for_slack
+from ecr_usage_report.deliver.slack_settings import SlackConfigError, webhook_url
+from ecr_usage_report.report.mrkdwn import escape_for_slack
 
 __all__ = ["ERROR_TITLE", "REDACTED", "SlackConfigError", "SlackDeliveryError", "send_error_message_to_slack",
            "send_message_to_slack", "send_report_to_slack"]

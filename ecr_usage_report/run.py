@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -18,9 +17,10 @@ from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
 from ecr_usage_report.aws.regions import enabled_regions
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.analysis.comparison import Comparison, compare
-from ecr_usage_report.aws.secrets import resolved
 from ecr_usage_report.deliver.s3 import export_key, previous_export, save_export
-from ecr_usage_report.deliver.slack import BotChannel, SlackPoster, Webhook, send_report
+from ecr_usage_report.deliver.slack import DEFAULT_DELIVERY, Delivery, SlackPoster, send_report
+from ecr_usage_report.deliver.slack_settings import (FULL, SUMMARY, SlackTarget, failure_target, poster,
+                                                     register_slack_secrets, slack_target)
 from ecr_usage_report.deliver.split import split_message
 from ecr_usage_report.inventory.collect import collect
 from ecr_usage_report.inventory.model import Inventory, ReadError
@@ -28,6 +28,7 @@ from ecr_usage_report.report.export import export_document
 from ecr_usage_report.report.summary import SummaryContext, summary as summary_message
 from ecr_usage_report.redaction import scrub
 from ecr_usage_report.report.text import errors_section, render
+from ecr_usage_report.setting import ConfigError
 
 logger = logging.getLogger("ecr_usage_report")
 logger.setLevel(logging.INFO)
@@ -35,11 +36,17 @@ logger.setLevel(logging.INFO)
 # the report could not be sent, and for that notice's own last try.
 NOTICE_RESERVE_S = 15.0
 LAST_NOTICE_RESERVE_S = 1.0
+NO_CREDENTIALS = ("No AWS credentials found: set AWS_PROFILE (on the command line, --profile NAME), or the"
+                  " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY env vars, or run with a role")
 LOG_PART_CHARS = 80_000  # characters a log event of the undelivered report holds: at most 240 KB in UTF-8
 
 
 class ReportError(RuntimeError):
-    """The run failed; the message says at which stage and why (it was posted to Slack too)."""
+    """The run failed; the message says at which stage and why (it was posted to Slack too, unless not asked)."""
+
+    def __init__(self, text: str, cause: BaseException | None = None) -> None:
+        super().__init__(text)
+        self.cause = cause  # what failed, for a command line that names it alone
 
 
 @dataclass(frozen=True)
@@ -55,23 +62,38 @@ class RunResult:
     comparison: Comparison | None = None
 
 
-def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[], float] | None = None) -> RunResult:
+def utc_now() -> datetime:
+    """The run's clock: now, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[], float] | None = None,
+        delivery: Delivery = DEFAULT_DELIVERY, clock: Callable[[], datetime] = utc_now,
+        post_failures: bool = True, log_failures: bool = True) -> RunResult:
     """One whole run; a failure is logged, posted to Slack (never on a dry run) and raised as ReportError.
 
-    `session` (a named profile's, say) gets clients of its own; without one, the container's
-    shared clients are used, as warm invocations reuse them. `time_left()` is the seconds the
-    invocation has left: Slack's retries stop in time to log the report and post one notice.
+    Args:
+        event: the invocation event (the event keys of config.py).
+        session: a named profile's, say, gets clients of its own; without one, the container's
+            shared clients are used, as warm invocations reuse them.
+        time_left: the seconds the invocation has left: Slack's retries stop in time to log the
+            report and post one notice.
+        delivery: how messages are posted (timeouts, retries, pacing).
+        clock: what "now" is for the report's ages and its header.
+        post_failures: post a failure to Slack (a command-line run posts one only when asked).
+        log_failures: log a failure (a command-line run prints it instead).
     """
-    config.register_slack_secrets()  # before any AWS call: Lambda's answers carry this function's own environment
-    notices = Notices(None if config.dry_run_asked(event) else webhook_if_valid(), time_left)
+    register_slack_secrets()  # before any AWS call: Lambda's answers carry this function's own environment
+    notices = Notices(time_left, delivery, post_failures, log_failures)
     try:
-        settings = config.load(event)
+        dry_run = config.dry_run_of(event)  # first, as it decides whether a failure is posted
+        notices.slack = None if dry_run else failure_target()
+        settings = config.load(event, dry_run)
         clients = ClientFactory(session, settings.workers) if session else shared_factory(None, settings.workers)
         if clients.session.get_credentials() is None:
-            raise config.ConfigError("No AWS credentials found: set AWS_PROFILE, or the AWS_ACCESS_KEY_ID and"
-                                     " AWS_SECRET_ACCESS_KEY env vars, or run with a role")
-        notices.slack = slack_target(clients, settings.slack)
-    except (config.ConfigError, ProfileNotFound, *AWS_ERRORS) as exc:
+            raise ConfigError(NO_CREDENTIALS)
+        notices.slack = settings.slack and slack_target(clients, settings.slack)
+    except (ConfigError, ProfileNotFound, *AWS_ERRORS) as exc:
         raise notices.failure("reading its configuration", exc) from exc
     stage = "collecting the ECR and Lambda inventory"
     try:
@@ -80,7 +102,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
         if not inventory.ecr and not inventory.functions:
             raise NothingRead(inventory.errors)
         stage = "judging what to delete"
-        findings = analyse(inventory, settings.thresholds, datetime.now(timezone.utc))
+        findings = analyse(inventory, settings.thresholds, clock())
         stage = "comparing with the last report and saving the export"
         comparison, run_errors = keep_export(clients, settings, inventory, findings)
         stage = "formatting the report"
@@ -91,7 +113,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
     sent = 0
     if settings.slack is not None:
         try:
-            details = report if settings.slack.messages == config.FULL else None
+            details = report if settings.slack.messages == FULL else None
             sent = len(send_report(notices.poster(NOTICE_RESERVE_S), message, details))
         except Exception as exc:
             log_undelivered(f"{message[0]}\n\n{report}")
@@ -128,7 +150,7 @@ def context_of(settings: config.Settings) -> SummaryContext:
     s3_uri = f"s3://{settings.report_s3[0]}/{settings.report_s3[1]}" if settings.report_s3 else None
     if settings.slack is None:
         note = "A dry run: the details follow below."
-    elif settings.slack.messages == config.SUMMARY:
+    elif settings.slack.messages == SUMMARY:
         note = f"Details are in the JSON export in {s3_uri}." if s3_uri else "Details were not asked for."
     else:
         note = ("Details follow in this message's thread." if settings.slack.as_bot
@@ -136,21 +158,12 @@ def context_of(settings: config.Settings) -> SummaryContext:
     return SummaryContext(s3_uri, note)
 
 
-def slack_target(clients: ClientFactory, slack: config.SlackSettings | None) -> SlackTarget | None:
-    """The Slack settings with their secrets read from where they are kept, and checked."""
-    if slack is None:
-        return None
-    webhook = resolved(clients, slack.webhook, is_url=True)
-    if not slack.as_bot:
-        return SlackTarget(config.checked_webhook(webhook), None, None, slack.api_url)
-    token = config.checked_token(resolved(clients, slack.bot_token))
-    return SlackTarget(webhook and config.checked_webhook(webhook), token, slack.channel, slack.api_url)
-
-
-def handle(event: Any, context: Any) -> dict[str, Any]:
+def handle(event: Any, context: Any, delivery: Delivery = DEFAULT_DELIVERY,
+           clock: Callable[[], datetime] = utc_now) -> dict[str, Any]:
     """The Lambda handler: run, print the report on a dry run, log and return the summary."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    result = run(event, time_left=(lambda: remaining() / 1000) if callable(remaining) else None)
+    result = run(event, time_left=(lambda: remaining() / 1000) if callable(remaining) else None,
+                 delivery=delivery, clock=clock)
     if result.settings.dry_run:
         print(f"{result.message[0]}\n\n{result.report}")
     logger.info("ECR usage report done: %s", json.dumps(result.summary, ensure_ascii=False))
@@ -181,14 +194,6 @@ def log_undelivered(text: str) -> None:
                      number, len(parts), part)
 
 
-def webhook_if_valid() -> str | None:
-    """SLACK_DDPS when it holds a webhook URL, to post failures to, even one of reading the settings."""
-    try:
-        return config.webhook_url()
-    except config.ConfigError:
-        return None
-
-
 class NothingRead(RuntimeError):
     """Every region failed: a report of nothing is no report."""
 
@@ -198,40 +203,29 @@ class NothingRead(RuntimeError):
         self.errors = errors
 
 
-@dataclass(frozen=True)
-class SlackTarget:
-    """Where to post, secrets read: the webhook, or a bot's token and channel."""
-
-    webhook: str | None
-    bot_token: str | None
-    channel: str | None
-    api_url: str
-
-
 class Notices:
     """The run's way to Slack, and its failure notices (none on a dry run), in the time left."""
 
-    def __init__(self, webhook_url: str | None, time_left: Callable[[], float] | None) -> None:
-        self.slack = SlackTarget(webhook_url, None, None, config.DEFAULT_API_URL) if webhook_url else None
-        self.time_left = time_left
+    def __init__(self, time_left: Callable[[], float] | None, delivery: Delivery, post_failures: bool = True,
+                 log_failures: bool = True) -> None:
+        self.slack: SlackTarget | None = None
+        self.time_left, self.delivery = time_left, delivery
+        self.post_failures, self.log_failures = post_failures, log_failures
 
     def poster(self, reserve_s: float) -> SlackPoster:
         """The webhook or the bot, whose retries stop `reserve_s` before the invocation's time runs out."""
-        deadline = None if self.time_left is None else time.monotonic() + self.time_left() - reserve_s
-        target = self.slack
-        if target.bot_token:
-            return BotChannel(target.bot_token, target.channel, target.api_url, deadline=deadline)
-        return Webhook(target.webhook, deadline=deadline)
+        return poster(self.slack, self.delivery, None if self.time_left is None else self.time_left() - reserve_s)
 
     def failure(self, stage: str, exc: BaseException) -> ReportError:
         """Log a failure, post it when there is a way to Slack, and return the error to raise."""
         text = scrub(f"ECR usage report failed while {stage}: {type(exc).__name__}: {exc}")
-        logger.error(text)
-        if isinstance(exc, NothingRead):
-            logger.error("What could not be read:\n%s", "\n".join(errors_section(exc.errors)))
-        if self.slack is not None:
+        if self.log_failures:
+            logger.error(text)
+            if isinstance(exc, NothingRead):
+                logger.error("What could not be read:\n%s", "\n".join(errors_section(exc.errors)))
+        if self.slack is not None and self.post_failures:
             try:
                 self.poster(LAST_NOTICE_RESERVE_S).send_error(text)
             except Exception as slack_exc:  # the way to Slack may be what failed
                 logger.error("The failure could not be posted to Slack either: %s", slack_exc)
-        return ReportError(text)
+        return ReportError(text, exc)

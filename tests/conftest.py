@@ -16,10 +16,7 @@ from devtools.fake_slack import FakeSlack  # noqa: E402
 from devtools.simulated_account import RegionSpec, Seeder  # noqa: E402
 from ecr_usage_report.aws.clients import clear_shared_factories  # noqa: E402
 from ecr_usage_report.aws.secrets import forget_secrets  # noqa: E402
-from ecr_usage_report.deliver import slack as slack_delivery  # noqa: E402
-
-# Handler-level tests post to the local webhook without the pauses a real channel needs.
-FAST_DELIVERY = slack_delivery.Delivery(backoff=0.0, jitter=0.0, interval=0.0)
+from ecr_usage_report.redaction import forget_fragments  # noqa: E402
 
 CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SLACK_DDPS", "REGIONS", "MAX_WORKERS", "EMAIL")
 
@@ -41,6 +38,7 @@ def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> Itera
     aws_server.reset()
     clear_shared_factories()
     forget_secrets()
+    forget_fragments()
     for name in CLEARED_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_server.endpoint_url)
@@ -82,8 +80,7 @@ def seed(aws: LayeredMotoServer, kubernetes: FakeKubernetes):
 
 @pytest.fixture
 def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
-    """A local webhook server; SLACK_DDPS points at it. Pacing and backoff are left out."""
-    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY", FAST_DELIVERY)
+    """A local webhook server; SLACK_DDPS points at it (tests.helpers.handler posts without pauses)."""
     with FakeSlack() as fake:
         monkeypatch.setenv("SLACK_DDPS", fake.url)
         yield fake

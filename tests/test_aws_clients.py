@@ -1,13 +1,12 @@
 """The client factory: clients ready to page from many threads at once, timestamps parsed to UTC."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 
 import boto3
 import botocore.session
 import pytest
 from botocore.loaders import Loader
-from botocore.utils import parse_timestamp
 
 from devtools.simulated_account import ImageSpec, RegionSpec
 from ecr_usage_report.aws.clients import ClientFactory, utc_timestamp
@@ -42,10 +41,20 @@ def test_a_client_comes_with_its_paginator_model_loaded():
     assert factory.get("ecr", "ap-northeast-2") is ecr
 
 
-@pytest.mark.parametrize("value", [1764390000, 1764390000.123, 0, "1764390000.5", "2026-11-29T04:20:00Z",
-                                   "2026-11-29T13:20:00+09:00", "Sun, 29 Nov 2026 04:20:00 GMT"])
-def test_utc_timestamp_is_the_instant_botocore_parses(value):
-    assert utc_timestamp(value) == parse_timestamp(value)
+AT_0420 = datetime(2026, 11, 29, 4, 20, tzinfo=timezone.utc)  # epoch 1795926000
+
+
+@pytest.mark.parametrize("value, instant", [
+    (1795926000, AT_0420),
+    (1795926000.125, AT_0420 + timedelta(milliseconds=125)),
+    (0, datetime(1970, 1, 1, tzinfo=timezone.utc)),
+    ("1795926000.5", AT_0420 + timedelta(milliseconds=500)),
+    ("2026-11-29T04:20:00Z", AT_0420),
+    ("2026-11-29T13:20:00+09:00", AT_0420),
+    ("Sun, 29 Nov 2026 04:20:00 GMT", AT_0420),
+], ids=["epoch", "epoch-fraction", "epoch-zero", "epoch-text", "iso-utc", "iso-kst", "http-date"])
+def test_utc_timestamp_is_the_instant_botocore_parses(value, instant):
+    assert utc_timestamp(value) == instant
 
 
 def test_a_run_reads_push_and_pull_times_as_utc_datetimes(aws, seed, monkeypatch):

@@ -12,10 +12,10 @@ import pytest
 from devtools.fake_slack import Answer
 from devtools.simulated_account import ImageSpec, RegionSpec, demo_account
 from ecr_usage_report.cli import main, render
-from ecr_usage_report.deliver import slack as slack_delivery
+from ecr_usage_report.deliver.slack import Delivery
 from ecr_usage_report import run as run_module
 from ecr_usage_report.run import ReportError, run
-from lambda_function import lambda_handler
+from tests.helpers import handler
 from slack_utils import ERROR_TITLE
 
 SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
@@ -63,7 +63,7 @@ def reports(slack) -> list[str]:
 def test_a_bad_setting_is_one_line_naming_it_before_any_aws_call(aws, slack, monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ReportError) as raised:
-        lambda_handler({}, None)
+        handler({}, None)
     assert message in str(raised.value) and "\n" not in str(raised.value)
     assert aws.layer.calls == {}
     [posted] = notices(slack)
@@ -86,7 +86,7 @@ def test_the_command_line_prints_a_bad_setting_as_one_line(aws, capsys, monkeypa
 def test_a_webhook_url_that_would_fail_later_is_refused_first_without_its_value(aws, monkeypatch, url):
     monkeypatch.setenv("SLACK_DDPS", url)
     with pytest.raises(ReportError, match="SLACK_DDPS") as raised:
-        lambda_handler({}, None)
+        handler({}, None)
     assert "secret" not in str(raised.value) and aws.layer.calls == {}
 
 
@@ -111,14 +111,14 @@ def test_a_price_of_minus_zero_shows_as_zero_and_the_export_is_strict_json(seed,
 
 def test_a_huge_event_value_is_cut_in_the_one_message_it_makes(aws, slack):
     with pytest.raises(ReportError) as raised:
-        lambda_handler({"regions": "x" * 100_000}, None)
+        handler({"regions": "x" * 100_000}, None)
     assert len(str(raised.value)) < 300
     assert len(slack.received) == 1
 
 
 def test_an_unknown_event_key_is_an_error_naming_it_and_the_known_ones(aws, slack):
     with pytest.raises(ReportError) as raised:
-        lambda_handler({"dry-run": True}, None)
+        handler({"dry-run": True}, None)
     assert "Unknown event key 'dry-run': the known keys are archive_price_per_gb_month, consumer_kinds, dry_run" in str(raised.value)
     assert aws.layer.calls == {} and reports(slack) == []
 
@@ -128,7 +128,7 @@ def test_no_credentials_at_all_is_an_error_before_any_call(aws, slack, monkeypat
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(ReportError, match="No AWS credentials found"):
-        lambda_handler({}, None)
+        handler({}, None)
     assert aws.layer.calls == {} and len(notices(slack)) == 1
 
 
@@ -148,7 +148,7 @@ def test_a_dry_run_that_fails_posts_nothing(aws, slack, monkeypatch, event, brea
     if breaks == "EMAIL unset":
         monkeypatch.delenv("EMAIL")
     with pytest.raises(ReportError) as raised:
-        lambda_handler(event, None)
+        handler(event, None)
     assert slack.received == []
     if event.get("dry_run") == "maybe":
         assert 'event key "dry_run" must be true or false' in str(raised.value)
@@ -170,7 +170,7 @@ def test_a_failed_s3_export_is_listed_and_the_report_still_sent(demo, slack, aws
             Bucket="no-such-bucket", CreateBucketConfiguration={"LocationConstraint": SEOUL})
         aws.layer.fail(operation="PutObject", code="AccessDenied", status=403)
     monkeypatch.setenv("REPORT_S3_URI", "s3://no-such-bucket/ecr/")
-    result = lambda_handler({}, None)
+    result = handler({}, None)
     [report] = reports(slack)
     assert f"- S3 export s3://no-such-bucket/ecr/ : {'AccessDenied' if denied else 'NoSuchBucket'}" in report
     assert [error for error in result["errors"] if error.startswith("S3 export")] != []
@@ -179,7 +179,7 @@ def test_a_failed_s3_export_is_listed_and_the_report_still_sent(demo, slack, aws
 
 def test_a_denied_log_lookup_is_listed_in_errors_as_well_as_in_place(demo, slack, aws):
     aws.layer.fail(region=SEOUL, operation="DescribeLogStreams", message="no logs:DescribeLogStreams")
-    result = lambda_handler({}, None)
+    result = handler({}, None)
     [report] = reports(slack)
     assert "last execution time : AccessDeniedException: no logs:DescribeLogStreams" in report
     assert "- CloudWatch Logs ap-northeast-2//aws/lambda/image-resize-prod : AccessDeniedException" in report
@@ -189,7 +189,7 @@ def test_a_denied_log_lookup_is_listed_in_errors_as_well_as_in_place(demo, slack
 
 def test_repositories_of_a_region_whose_functions_are_unread_say_unknown_not_unused(demo, slack, aws):
     aws.layer.fail(region=OREGON, operation="ListFunctions")
-    lambda_handler({}, None)
+    handler({}, None)
     [report] = reports(slack)
     line = next(line for line in report.split("\n") if line.startswith("repository name : ddps/api /"))
     assert "/ current using lambda : unknown /" in line and ":red_circle:" not in line.split(" / push age")[0]
@@ -199,7 +199,7 @@ def test_a_run_that_reads_nothing_ends_failed(aws, slack, monkeypatch):
     monkeypatch.setenv("REGIONS", f"{SEOUL},{OREGON}")
     aws.layer.fail(code="UnrecognizedClientException", message="The security token is invalid")
     with pytest.raises(ReportError, match="nothing could be read in any region"):
-        lambda_handler({}, None)
+        handler({}, None)
     assert reports(slack) == [] and len(notices(slack)) == 1
 
 
@@ -209,14 +209,13 @@ def test_a_run_that_reads_nothing_ends_failed(aws, slack, monkeypatch):
 def test_a_secret_in_the_webhooks_query_string_is_never_shown(demo, slack, monkeypatch, caplog):
     secret = "SeCrEt/Query+Token=="
     monkeypatch.setenv("SLACK_DDPS", f"{slack.url}?token={quote(secret, safe='')}")
-    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY", slack_delivery.Delivery(retries=1, backoff=0, jitter=0))
     # Slack's answer echoes it raw, JSON-escaped, and form-decoded
     echoed = (f"internal_error at {slack.url}?token={secret} "
               + json.dumps({"url": f"{slack.url}?token={secret}"}).replace("/", "\\/") + f" {secret.replace('+', ' ')}")
     slack.answer_next(*[Answer(status=500, body=echoed)] * 2)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(ReportError) as raised:
-        lambda_handler({}, None)
+        handler({}, None, delivery=Delivery(retries=1, backoff=0, jitter=0))
     [notice] = notices(slack)
     for spelling in (secret, quote(secret, safe=""), quote(secret), "xoxbSecretToken123", secret.replace("/", "\\/"),
                      secret.replace("+", " "), "T0SECRET\\/B0SECRET"):
@@ -243,7 +242,7 @@ def test_an_undelivered_report_is_logged_whole_in_parts_a_log_event_can_hold(dem
     monkeypatch.setattr(run_module, "LOG_PART_CHARS", 2000)
     slack.answer_next(*[Answer(status=400, body="invalid_payload")] * 2)
     with pytest.raises(ReportError):
-        lambda_handler({}, None)
+        handler({}, None)
     parts = [record.getMessage() for record in caplog.records if "could not be delivered" in record.getMessage()]
     assert len(parts) > 3 and all(len(part.split(":\n", 1)[1]) <= 2000 for part in parts)
     assert parts[0].startswith(f"The report could not be delivered; here it is in full (part 1 of {len(parts)}):")
@@ -253,25 +252,21 @@ def test_an_undelivered_report_is_logged_whole_in_parts_a_log_event_can_hold(dem
 
 
 def test_a_webhook_that_never_answers_gets_each_message_at_most_twice(demo, slack, monkeypatch):
-    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY",
-                        slack_delivery.Delivery(read_timeout=0.3, backoff=0, jitter=0, interval=0))
     slack.answer_next(*[Answer(delay=1.0)] * 10)
     with pytest.raises(ReportError, match="did not answer in time"):
-        lambda_handler({}, None)
+        handler({}, None, delivery=Delivery(read_timeout=0.3, backoff=0, jitter=0, interval=0))
     assert len(slack.received) == 4  # the report twice, then the notice twice
 
 
 def test_retries_stop_in_time_for_the_notice_before_lambdas_timeout(demo, slack):
     slack.answer_next(*[Answer(status=429, body="rate_limited", headers={"Retry-After": "30"})] * 10)
     with pytest.raises(ReportError, match="no time left to try again"):
-        lambda_handler({}, LambdaContext(seconds_left=20))
+        handler({}, LambdaContext(seconds_left=20))
     assert len(slack.received) == 2  # one try of the report, one of the notice: no 30 s wait fits
 
 
 def test_a_partly_delivered_report_names_the_parts_that_did_not_arrive(demo, slack, monkeypatch):
-    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY",
-                        slack_delivery.Delivery(backoff=0, jitter=0, interval=0, message_limit=1500))
     slack.answer_next(Answer(), Answer(), Answer(status=400, body="invalid_payload"))  # summary, details 1, 2
     with pytest.raises(ReportError, match=r"details 2 to \d+ of \d+ were not delivered; 1 were, after the summary"):
-        lambda_handler({}, None)
+        handler({}, None, delivery=Delivery(backoff=0, jitter=0, interval=0, message_limit=1500))
     assert "were not delivered" in notices(slack)[0]

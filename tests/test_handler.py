@@ -13,10 +13,10 @@ import lambda_function
 import slack_utils
 from devtools.fake_slack import WEBHOOK_PATH, Answer
 from devtools.simulated_account import DAY, FunctionSpec, ImageSpec, RegionSpec, demo_account
-from ecr_usage_report.deliver import slack as slack_delivery
+from ecr_usage_report.deliver.slack import Delivery
 from ecr_usage_report.report.times import format_kst
 from ecr_usage_report.run import ReportError
-from lambda_function import lambda_handler
+from tests.helpers import fixed_clock, handler
 from datetime import datetime, timezone
 
 SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
@@ -52,7 +52,7 @@ def is_manual_line(line: str) -> bool:
 
 
 def test_demo_account_report_reads_as_the_manual_describes(demo, slack):
-    result = lambda_handler(None, None)
+    result = handler(None, None, clock=fixed_clock(demo.now))
     d = lambda days: kst_days_ago(demo, days)
     expected_header = """[ECR repository 사용 현황]
 Account: lab@example.com
@@ -77,10 +77,7 @@ repository name : experiments/gpu-bench / repository size : 5.800 GB / last push
 repository name : ddps/api / repository size : 0.250 GB / last pushed date : {d(8)} / current using lambda : :large_green_circle:
 \t- function name : api-prod / last execution time : No Log Group"""
     report = report_of(slack)
-    lines = report.split("\n")
-    now = datetime.strptime(lines[2], "%Y-%m-%d %H:%M").replace(tzinfo=timezone.utc)  # shown in KST
-    assert abs((now - datetime.now(timezone.utc)).total_seconds() - 9 * 3600) < 120
-    assert report.startswith(expected_header.replace("{now}", lines[2]) + "\n\n")
+    assert report.startswith(expected_header.replace("{now}", d(0)) + "\n\n")
     regions = report[report.index("====== REGION"):report.index("\n\n====== DELETION CANDIDATES")]
     assert "\n".join(manual_part(line) for line in regions.split("\n") if is_manual_line(line)) == expected_regions
     assert result == {"regions": 3, "repositories": 6, "images": 12, "functions": 6, "deletion_candidates": 2,
@@ -109,7 +106,7 @@ def test_functions_join_by_digest_after_their_tag_moved_or_went(seed, slack, mon
         "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": "sha256:" + "c" * 64},
         "layers": []}))
     ecr.batch_delete_image(repositoryName="app", imageIds=[{"imageTag": "latest"}])
-    lambda_handler({}, None)
+    handler({}, None)
     report = report_of(slack)
     app_block = report.split("repository name : app /")[1].split("repository name :")[0]
     assert [line.split(" / ")[0] for line in app_block.splitlines()[1:]] == [
@@ -125,7 +122,7 @@ def test_function_with_many_tags_is_listed_once(seed, slack, monkeypatch):
     region = RegionSpec(SEOUL, repositories={"app": [ImageSpec(["a", "b", "c"], 1, 1)]})
     region.functions = [FunctionSpec("f", ("app", "b"), last_run_days_ago=1)]
     seed([region])
-    lambda_handler({}, None)
+    handler({}, None)
     assert report_of(slack).count("function name : f /") == 1
 
 
@@ -140,7 +137,7 @@ def test_log_lookups_once_per_group_and_errors_shown_in_place(seed, slack, aws, 
     seed([region])
     aws.layer.fail(region=SEOUL, operation="DescribeLogStreams", times=1, code="AccessDeniedException",
                    message="no logs:DescribeLogStreams")
-    lambda_handler({}, None)
+    handler({}, None)
     report = report_of(slack)
     assert sum(n for (op, _), n in aws.layer.calls.items() if op == "DescribeLogStreams") == 2
     assert "last execution time : AccessDeniedException: no logs:DescribeLogStreams" in report
@@ -150,7 +147,7 @@ def test_log_lookups_once_per_group_and_errors_shown_in_place(seed, slack, aws, 
 def test_a_failing_region_ends_the_report_in_an_errors_section(demo, slack, aws):
     aws.layer.fail(region=VIRGINIA, operation="DescribeRepositories", message="explicit deny")
     aws.layer.fail(region=OREGON, operation="ListFunctions", code="UnrecognizedClientException", message="bad token")
-    result = lambda_handler({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}, None)
+    result = handler({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}, None)
     report = report_of(slack)
     assert report.endswith(
         "====== ERRORS: 2 could not be read; the report above is without them ======\n"
@@ -170,12 +167,12 @@ EVENTBRIDGE_EVENT = {"version": "0", "id": "x", "detail-type": "Scheduled Event"
 @pytest.mark.parametrize("event", [None, {}, CONSOLE_TEST_EVENT, EVENTBRIDGE_EVENT],
                          ids=["none", "empty", "console-test", "eventbridge"])
 def test_every_ordinary_event_runs_the_report(demo, slack, event):
-    assert lambda_handler(event, None)["messages_sent"] == 2
+    assert handler(event, None)["messages_sent"] == 2
     assert report_of(slack).startswith("[ECR repository 사용 현황]")
 
 
 def test_event_regions_beat_env_regions(demo, slack):
-    result = lambda_handler({"regions": [OREGON]}, None)
+    result = lambda_function.lambda_handler({"regions": [OREGON]}, None)  # the real entry point, real pacing
     assert result["regions"] == 1 and "REGION us-west-2" in report_of(slack)
 
 
@@ -187,7 +184,7 @@ def test_event_regions_beat_env_regions(demo, slack):
 ], ids=["list-event", "regions-number", "regions-empty", "unknown-region"])
 def test_a_bad_event_is_a_clear_error_posted_to_slack(aws, slack, event, message):
     with pytest.raises(ReportError) as raised:
-        lambda_handler(event, None)
+        handler(event, None)
     assert message in str(raised.value)
     assert aws.layer.calls == {}  # nothing was asked of AWS
     [posted] = slack.texts()
@@ -203,7 +200,7 @@ def test_email_missing_or_malformed_is_reported(aws, slack, monkeypatch, email, 
     else:
         monkeypatch.setenv("EMAIL", email)
     with pytest.raises(ReportError, match=message):
-        lambda_handler({}, None)
+        handler({}, None)
     assert message in slack.texts()[0]
 
 
@@ -214,14 +211,14 @@ def test_slack_webhook_missing_or_malformed_is_a_clear_error(aws, monkeypatch, c
     else:
         monkeypatch.setenv("SLACK_DDPS", webhook)
     with pytest.raises(ReportError, match="SLACK_DDPS") as raised:
-        lambda_handler({}, None)
+        handler({}, None)
     assert "secret-xyz" not in str(raised.value) + caplog.text
     assert aws.layer.calls == {}
 
 
 def test_dry_run_needs_no_webhook_and_posts_nothing(demo, capsys, monkeypatch):
     monkeypatch.delenv("SLACK_DDPS", raising=False)
-    result = lambda_handler({"dry_run": True}, None)
+    result = handler({"dry_run": True}, None)
     assert result["messages_sent"] == 0 and result["dry_run"] is True
     assert "REGION ap-northeast-2" in capsys.readouterr().out
 
@@ -229,17 +226,16 @@ def test_dry_run_needs_no_webhook_and_posts_nothing(demo, capsys, monkeypatch):
 def test_aws_failure_while_collecting_is_posted_and_the_run_fails(aws, slack):
     aws.layer.fail(operation="DescribeRegions", code="UnauthorizedOperation", message="ec2:DescribeRegions denied")
     with pytest.raises(ReportError, match="collecting the ECR and Lambda inventory"):
-        lambda_handler({}, None)
+        handler({}, None)
     [posted] = slack.texts()
     assert "UnauthorizedOperation" in posted and "ec2:DescribeRegions denied" in posted
 
 
 def test_undelivered_report_is_logged_whole_without_the_secret(demo, slack, caplog, monkeypatch):
-    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY", slack_delivery.Delivery(retries=1, backoff=0, jitter=0))
     slack.answer_next(*[Answer(status=500, body="internal_error")] * 2)  # the report fails...
     caplog.set_level(logging.DEBUG)
     with pytest.raises(ReportError, match="HTTP 500 internal_error") as raised:
-        lambda_handler({}, None)
+        handler({}, None, delivery=Delivery(retries=1, backoff=0, jitter=0))
     assert "ml-inference-api" in caplog.text  # ...but it is in the function's log, whole
     assert slack.texts()[-1].startswith(slack_utils.ERROR_TITLE)  # ...and the failure reached Slack
     for part in SECRET_PARTS:
@@ -248,13 +244,8 @@ def test_undelivered_report_is_logged_whole_without_the_secret(demo, slack, capl
 
 def test_a_failing_region_is_not_remembered_by_the_next_invocation(demo, slack, aws):
     aws.layer.fail(region=VIRGINIA, operation="DescribeRepositories", times=1)
-    assert len(lambda_handler({}, None)["errors"]) == 1
-    assert lambda_handler({}, None)["errors"] == []
-
-
-def test_command_line_unknown_profile_is_a_clear_error(aws, capsys):
-    assert lambda_function.main(["--profile", "no-such-profile", "--dry-run"]) == 1
-    assert capsys.readouterr().err == "error: The config profile (no-such-profile) could not be found\n"
+    assert len(handler({}, None)["errors"]) == 1
+    assert handler({}, None)["errors"] == []
 
 
 def test_command_line_help_and_json_output(demo):
@@ -278,7 +269,7 @@ def test_max_workers_1_makes_one_aws_call_at_a_time(demo, aws, monkeypatch, work
         monkeypatch.setenv("MAX_WORKERS", workers)
     aws.layer.latency = 0.02
     try:
-        summary = lambda_handler({"dry_run": True}, None)
+        summary = handler({"dry_run": True}, None)
     finally:
         aws.layer.latency = 0.0
     assert summary["repositories"] > 1 and summary["errors"] == []
@@ -292,7 +283,7 @@ def test_max_workers_caps_the_calls_in_flight(demo, aws, monkeypatch):
     monkeypatch.setenv("MAX_WORKERS", "3")
     aws.layer.latency = 0.02
     try:
-        summary = lambda_handler({"dry_run": True}, None)
+        summary = handler({"dry_run": True}, None)
     finally:
         aws.layer.latency = 0.0
     assert summary["errors"] == []
@@ -303,7 +294,7 @@ def test_errors_are_listed_by_region_then_resource_whatever_finished_first(demo,
     aws.layer.fail(region=SEOUL, operation="GetLifecyclePolicy", message="no lifecycle read")
     aws.layer.fail(region=OREGON, operation="ListFunctions", message="no functions read")
     aws.layer.fail(region=VIRGINIA, operation="DescribeRepositories", message="no repositories read")
-    result = lambda_handler({}, None)
+    result = handler({}, None)
     assert result["errors"] == [
         f"ECR {SEOUL}/{name}: GetLifecyclePolicy AccessDeniedException: no lifecycle read"
         for name in ("ddps/image-resize", "ddps/ml-inference", "legacy/crawler", "sandbox/empty")

@@ -14,32 +14,14 @@ import pytest
 
 import slack_utils
 from devtools.fake_slack import WEBHOOK_PATH, Answer, FakeSlack
-from ecr_usage_report.config import SlackConfigError
 from ecr_usage_report.deliver.slack import REDACTED, Delivery, SlackDeliveryError, Webhook
-from ecr_usage_report.deliver.split import SLACK_TEXT_LIMIT, escape_for_slack
+from ecr_usage_report.deliver.slack_settings import SlackConfigError, SlackTarget, poster
+from ecr_usage_report.deliver.split import SLACK_TEXT_LIMIT
+from ecr_usage_report.report.mrkdwn import escape_for_slack
+from tests.helpers import realistic_report
 
 TOKEN = "xoxbSecretToken123"
 assert WEBHOOK_PATH.endswith(TOKEN)
-
-
-def realistic_report(min_chars: int) -> str:
-    """Report lines as the Lambda writes them: a repository line, then its tab-indented functions."""
-    lines: list[str] = []
-    size = 0
-    repo = 0
-    while size < min_chars:
-        block = [
-            f"repository name : repo-{repo} / repository size : {repo % 97 + 0.125:.3f} GB"
-            " / current using lambda : :large_green_circle:"
-        ]
-        block += [
-            f"\t- function name : fn-{repo}-{fn} / last execution time : 2026-11-28 09:00"
-            for fn in range(repo % 4)
-        ]
-        lines += block
-        size += sum(len(line) + 1 for line in block)
-        repo += 1
-    return "\n".join(lines)
 
 
 class Recorded:
@@ -49,7 +31,7 @@ class Recorded:
         self.waits: list[float] = []
 
     def webhook(self, url: str, **delivery: float) -> Webhook:
-        return Webhook(url, Delivery(**{"jitter": 0.0, **delivery}), sleep=self.waits.append)
+        return poster(SlackTarget(url, None), Delivery(**{"jitter": 0.0, **delivery}), sleep=self.waits.append)
 
 
 @pytest.fixture

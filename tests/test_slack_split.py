@@ -6,30 +6,11 @@ import pytest
 from ecr_usage_report.deliver.split import (
     NUMBER_ROOM,
     SLACK_TEXT_LIMIT,
-    escape_for_slack,
     number_messages,
     split_message,
 )
-
-
-def realistic_report(min_chars: int) -> str:
-    """Report lines as the Lambda writes them: a repository line, then its tab-indented functions."""
-    lines: list[str] = []
-    size = 0
-    repo = 0
-    while size < min_chars:
-        block = [
-            f"repository name : repo-{repo} / repository size : {repo % 97 + 0.125:.3f} GB"
-            " / current using lambda : :large_green_circle:"
-        ]
-        block += [
-            f"\t- function name : fn-{repo}-{fn} / last execution time : 2026-11-28 09:00"
-            for fn in range(repo % 4)  # 0 to 3 functions per repository
-        ]
-        lines += block
-        size += sum(len(line) + 1 for line in block)
-        repo += 1
-    return "\n".join(lines)
+from ecr_usage_report.report.mrkdwn import escape_for_slack
+from tests.helpers import realistic_report
 
 
 def block(repo: str, functions: int) -> list[str]:

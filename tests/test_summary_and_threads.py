@@ -19,7 +19,7 @@ from ecr_usage_report.deliver import slack as slack_delivery
 from ecr_usage_report.inventory.model import EcrRegion, Image, Inventory, Repository
 from ecr_usage_report.report.summary import SummaryContext, change_lines, summary
 from ecr_usage_report.run import ReportError, run
-from lambda_function import lambda_handler
+from tests.helpers import FAST_DELIVERY, handler
 
 SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
 SUMMARY_TITLE = "ECR usage report · "
@@ -69,7 +69,7 @@ def test_the_summary_of_a_large_account_is_short_within_slacks_limits_and_has_ev
 
 
 def test_the_webhook_gets_the_summary_first_then_the_numbered_details(demo, slack):
-    result = lambda_handler({}, None)
+    result = handler({}, None)
     first, *details = slack.accepted()
     assert first.payload["text"].startswith(SUMMARY_TITLE) and first.payload["blocks"][0]["type"] == "header"
     assert [r.payload["text"].split("\n")[0] for r in details] == ["[ECR repository 사용 현황]"]
@@ -78,14 +78,13 @@ def test_the_webhook_gets_the_summary_first_then_the_numbered_details(demo, slac
 
 def test_summary_only_sends_one_message(demo, slack, monkeypatch):
     monkeypatch.setenv("SLACK_MESSAGES", "summary")
-    assert lambda_handler({}, None)["messages_sent"] == 1
+    assert handler({}, None)["messages_sent"] == 1
     [only] = slack.texts()
     assert only.startswith(SUMMARY_TITLE) and "Details were not asked for" in only
 
 
 def test_as_a_bot_every_detail_is_a_reply_in_the_summarys_thread(demo, as_bot, monkeypatch):
-    monkeypatch.setattr(slack_delivery, "DEFAULT_DELIVERY", SMALL_MESSAGES)
-    result = lambda_handler({}, None)
+    result = handler({}, None, delivery=SMALL_MESSAGES)
     summary_message, *replies = as_bot.accepted()
     assert summary_message.payload["channel"] == CHANNEL and "thread_ts" not in summary_message.payload
     assert len(replies) >= 3 and {r.payload["thread_ts"] for r in replies} == {summary_message.ts}
@@ -104,14 +103,14 @@ def test_a_web_api_refusal_is_named_and_not_retried(demo, as_bot, monkeypatch, c
     if error == "not_in_channel":
         as_bot.answer_next(Answer(body=json.dumps({"ok": False, "error": "not_in_channel"})))
     with pytest.raises(ReportError, match=f"HTTP 200 {error}"):
-        lambda_handler({}, None)
+        handler({}, None)
     assert len([r for r in as_bot.received if "chat.postMessage" in r.path]) <= 2  # the report, then the notice
 
 
 def test_a_web_api_429_is_waited_out_then_delivered(demo, as_bot):
     as_bot.answer_next(Answer(status=429, body=json.dumps({"ok": False, "error": "ratelimited"}),
                               headers={"Retry-After": "0"}))
-    assert lambda_handler({}, None)["messages_sent"] == 2
+    assert handler({}, None)["messages_sent"] == 2
     assert [r.status for r in as_bot.received] == [429, 200, 200]
 
 
@@ -130,10 +129,10 @@ def test_the_second_report_says_what_was_added_and_what_grew(demo, slack, aws, m
     boto3.client("s3", region_name=SEOUL).create_bucket(
         Bucket="lab-reports", CreateBucketConfiguration={"LocationConstraint": SEOUL})
     monkeypatch.setenv("REPORT_S3_URI", "s3://lab-reports/ecr/")
-    first = run({})
+    first = run({}, delivery=FAST_DELIVERY)
     assert first.comparison is None and "no earlier report in s3://lab-reports/ecr/" in first.message[0]
     grow_and_add(demo, aws.layer)
-    second = run({})
+    second = run({}, delivery=FAST_DELIVERY)
     text = second.message[0]
     assert "12.395 → 14.395 GB (+2.000)" in text and "$1.24 → $1.44 a month" in text
     assert "• 1 added: us-west-2 ddps/new-service" in text
@@ -157,7 +156,7 @@ def test_an_unreadable_last_report_is_named_and_the_rest_is_sent(demo, slack, mo
     s3.create_bucket(Bucket="lab-reports", CreateBucketConfiguration={"LocationConstraint": SEOUL})
     s3.put_object(Bucket="lab-reports", Key="ecr/ecr-usage-report-20261101T000000.000000Z.json", Body=b"{not json")
     monkeypatch.setenv("REPORT_S3_URI", "s3://lab-reports/ecr/")
-    result = lambda_handler({}, None)
+    result = handler({}, None)
     assert any(error.startswith("S3 export s3://lab-reports/ecr/ (the last report): JSONDecodeError")
                for error in result["errors"])
     assert result["messages_sent"] == 2
@@ -168,8 +167,8 @@ def test_a_webhook_kept_in_secrets_manager_is_read_once_and_never_shown(demo, sl
         Name="ecr-usage-report/webhook", SecretString=slack.url)["ARN"]
     monkeypatch.setenv("SLACK_DDPS", arn)
     caplog.set_level(logging.DEBUG)
-    assert lambda_handler({}, None)["messages_sent"] == 2
-    assert lambda_handler({}, None)["messages_sent"] == 2  # a warm invocation: the value is kept
+    assert handler({}, None)["messages_sent"] == 2
+    assert handler({}, None)["messages_sent"] == 2  # a warm invocation: the value is kept
     assert aws.layer.calls[("GetSecretValue", SEOUL)] == 1
     assert slack.url not in caplog.text and "T0SECRET" not in caplog.text
 
@@ -179,7 +178,7 @@ def test_a_binary_secret_is_a_one_line_error_naming_it(demo, slack, monkeypatch)
         Name="ecr-usage-report/webhook", SecretBinary=slack.url.encode())["ARN"]
     monkeypatch.setenv("SLACK_DDPS", arn)
     with pytest.raises(ReportError, match=f"the secret {arn} holds no SecretString"):
-        lambda_handler({}, None)
+        handler({}, None)
 
 
 def test_a_bot_token_kept_in_ssm_posts_as_the_bot(demo, as_bot, monkeypatch, caplog):
@@ -187,7 +186,7 @@ def test_a_bot_token_kept_in_ssm_posts_as_the_bot(demo, as_bot, monkeypatch, cap
         Name="/ecr-usage-report/slack-bot-token", Value=BOT_TOKEN, Type="SecureString")
     monkeypatch.setenv("SLACK_BOT_TOKEN", f"arn:aws:ssm:{SEOUL}:123456789012:parameter/ecr-usage-report/slack-bot-token")
     caplog.set_level(logging.DEBUG)
-    assert lambda_handler({}, None)["messages_sent"] == 2
+    assert handler({}, None)["messages_sent"] == 2
     assert BOT_TOKEN not in caplog.text
 
 
@@ -201,5 +200,5 @@ def test_bad_slack_settings_are_one_line_errors(aws, slack, monkeypatch, name, v
     monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
     monkeypatch.setenv(name, value)
     with pytest.raises(ReportError, match=message):
-        lambda_handler({}, None)
+        handler({}, None)
     assert aws.layer.calls == {}

@@ -37,7 +37,9 @@ def validate_regions(names: Iterable[str]) -> list[str]:
     if unknown:
         shown = ", ".join(name if len(name) <= 40 else name[:37] + "..." for name in unknown[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise RegionError(f"Unknown region(s): {shown}{more}. Use names like ap-northeast-2 or us-east-1.")
+        lowered = [name.lower() for name in unknown if name.lower() in known_regions()]
+        hint = f" Region names are lower case: did you mean {', '.join(lowered)}?" if lowered else ""
+        raise RegionError(f"Unknown region(s): {shown}{more}. Use names like ap-northeast-2 or us-east-1.{hint}")
     return list(dict.fromkeys(wanted))
 
 

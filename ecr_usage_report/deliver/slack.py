@@ -5,7 +5,8 @@ One retry policy for both: connection errors, 429 (after its Retry-After, capped
 retried a few times with exponential backoff and jitter; a read timeout only once, as the message
 may have arrived (a duplicate beats a loss, five do not); any other answer fails at once. Retries
 stop when the time left would not cover another try. The webhook URL and the bot token are
-secrets (ecr_usage_report.redaction keeps them out of every text).
+secrets: deliver/slack_settings.py registers them, and ecr_usage_report.redaction keeps them out
+of every text.
 """
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from typing import Any, Callable
 import requests
 from requests.adapters import HTTPAdapter
 
-from ecr_usage_report.deliver.split import MESSAGE_LIMIT, escape_for_slack, number_messages, split_message
+from ecr_usage_report.deliver.split import MESSAGE_LIMIT, number_messages, split_message
 from ecr_usage_report.redaction import PLACEHOLDER as REDACTED
-from ecr_usage_report.redaction import register_secret, register_url, scrub
+from ecr_usage_report.redaction import scrub
+from ecr_usage_report.report.mrkdwn import escape_for_slack
 
 ERROR_TITLE = ":warning: [ECR repository 사용 현황] 오류"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -152,7 +154,6 @@ class Webhook(SlackPoster):
     def __init__(self, url: str, delivery: Delivery | None = None, **timing: Any) -> None:
         super().__init__(delivery, **timing)
         self.url = url
-        register_url(url)
 
     def post_message(self, text: str, blocks: Blocks | None = None, thread: str | None = None) -> requests.Response:
         return self._post(self.url, {"text": text, **({"blocks": blocks} if blocks else {})})
@@ -175,7 +176,6 @@ class BotChannel(SlackPoster):
         super().__init__(delivery, **timing)
         self.channel, self.url = channel, api_url.rstrip("/") + "/chat.postMessage"
         self._headers = {"Authorization": f"Bearer {token}"}
-        register_secret(token)
 
     def post_message(self, text: str, blocks: Blocks | None = None, thread: str | None = None) -> requests.Response:
         payload: dict[str, Any] = {"channel": self.channel, "text": text}

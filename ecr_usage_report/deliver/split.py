@@ -1,14 +1,9 @@
-"""Split a long report into Slack-sized messages on line boundaries, escaped for Slack (pure functions)."""
+"""Split a long report into Slack-sized messages on line boundaries (pure functions)."""
 from __future__ import annotations
 
 SLACK_TEXT_LIMIT = 40_000  # Slack truncates `text` past this many characters
 NUMBER_ROOM = 20  # room kept for the "(12/34) " prefix
 MESSAGE_LIMIT = SLACK_TEXT_LIMIT - 1_000  # a margin under Slack's own limit
-
-
-def escape_for_slack(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn reserves."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def blocks_of(text: str) -> list[list[str]]:

@@ -12,9 +12,9 @@ from typing import Any
 from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.rules import IDLE, repository_cost
-from ecr_usage_report.deliver.split import escape_for_slack
 from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report import consumers as consumer_text
+from ecr_usage_report.report.mrkdwn import escape_for_slack
 from ecr_usage_report.report.text import gb, problem_text, usd
 from ecr_usage_report.report.times import format_kst
 

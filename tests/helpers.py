@@ -1,0 +1,43 @@
+"""What several test modules share: the handler as tests run it, and a realistic report's text."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from ecr_usage_report.deliver.slack import Delivery
+from ecr_usage_report.run import handle, utc_now
+
+# Handler-level tests post to the local webhook without the pauses a real channel needs.
+FAST_DELIVERY = Delivery(backoff=0.0, jitter=0.0, interval=0.0)
+
+
+def handler(event: Any, context: Any = None, delivery: Delivery = FAST_DELIVERY,
+            clock: Callable[[], datetime] = utc_now) -> dict[str, Any]:
+    """The Lambda handler's own code path (lambda_handler calls it), with the test's delivery and clock."""
+    return handle(event, context, delivery=delivery, clock=clock)
+
+
+def fixed_clock(epoch_seconds: float) -> Callable[[], datetime]:
+    """A clock that always says this instant."""
+    moment = datetime.fromtimestamp(epoch_seconds, tz=timezone.utc)
+    return lambda: moment
+
+
+def realistic_report(min_chars: int) -> str:
+    """Report lines as the Lambda writes them: a repository line, then its tab-indented functions."""
+    lines: list[str] = []
+    size = 0
+    repo = 0
+    while size < min_chars:
+        block = [
+            f"repository name : repo-{repo} / repository size : {repo % 97 + 0.125:.3f} GB"
+            " / current using lambda : :large_green_circle:"
+        ]
+        block += [
+            f"\t- function name : fn-{repo}-{fn} / last execution time : 2026-11-28 09:00"
+            for fn in range(repo % 4)  # 0 to 3 functions per repository
+        ]
+        lines += block
+        size += sum(len(line) + 1 for line in block)
+        repo += 1
+    return "\n".join(lines)
