@@ -136,7 +136,8 @@ def statement_grant(statement: dict[str, Any], account: str) -> list[tuple[str, 
             if acting_for is None:
                 granted += [("service", name) for name in names]
             else:
-                granted += [("service", f"{name} {other}") for name in names for other in acting_for if other != account]
+                granted += [("service", f"{name} {other}") for name in names
+                            for other in sorted(acting_for) if other != account]
         else:
             return f"unknown principal type {kind!r}"
     return granted

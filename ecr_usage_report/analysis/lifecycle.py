@@ -19,7 +19,8 @@ from ecr_usage_report.inventory.model import Image
 EXPIRE, ARCHIVE = "expire", "archive"  # what happens to a selected image
 STANDARD = "standard"  # the storage class of an ACTIVE image; "archive" is an ARCHIVED one's
 TAG_STATUSES = ("tagged", "untagged", "any")
-COUNT, PUSHED, PULLED, TRANSITIONED = "imageCountMoreThan", "sinceImagePushed", "sinceImagePulled", "sinceImageTransitioned"
+COUNT, PUSHED = "imageCountMoreThan", "sinceImagePushed"
+PULLED, TRANSITIONED = "sinceImagePulled", "sinceImageTransitioned"
 AGE_TYPES = (PUSHED, PULLED, TRANSITIONED)
 
 
@@ -192,7 +193,8 @@ def parse_rule(entry: Any) -> Rule | str:
         return "rulePriority is not an integer"
     if not isinstance(selection, dict) or not isinstance(action, dict):
         return "no selection or no action"
-    tag_status, count_type, number = selection.get("tagStatus"), selection.get("countType"), selection.get("countNumber")
+    tag_status, count_type = selection.get("tagStatus"), selection.get("countType")
+    number = selection.get("countNumber")
     prefixes, patterns = (strings(selection.get(key, [])) for key in ("tagPrefixList", "tagPatternList"))
     if tag_status not in TAG_STATUSES:
         return f"unknown tagStatus {tag_status!r}"
