@@ -208,11 +208,11 @@ def parse_rule(entry: Any) -> Rule | str:
         return "countNumber is not a positive integer"
     if (count_type in AGE_TYPES) != (selection.get("countUnit") == "days"):
         return f"countUnit must be days with {count_type}" if count_type in AGE_TYPES else "countUnit without an age"
-    storage_class = selection.get("storageClass", STANDARD)
-    if storage_class != (ARCHIVE if count_type == TRANSITIONED else STANDARD):
-        return f"storageClass {storage_class!r} with {count_type}"
+    kept_in = selection.get("storageClass", STANDARD)
+    if kept_in != (ARCHIVE if count_type == TRANSITIONED else STANDARD):
+        return f"storageClass {kept_in!r} with {count_type}"
     kind = action.get("type")
-    if kind == "transition" and action.get("targetStorageClass") == ARCHIVE and storage_class == STANDARD:
+    if kind == "transition" and action.get("targetStorageClass") == ARCHIVE and kept_in == STANDARD:
         act = ARCHIVE
     elif kind == "expire":
         act = EXPIRE
@@ -220,7 +220,7 @@ def parse_rule(entry: Any) -> Rule | str:
         return f"action {kind!r} is neither expire nor a transition of standard images to archive"
     description = entry.get("description", "")
     return Rule(priority, description if isinstance(description, str) else "", tag_status, prefixes, patterns,
-                storage_class, count_type, number, act)
+                kept_in, count_type, number, act)
 
 
 def is_count(value: Any) -> bool:
