@@ -413,6 +413,8 @@ class AwsLayer:
             "RegisterPullTimeUpdateExclusion": self._register_exclusion,
             "DeregisterPullTimeUpdateExclusion": self._deregister_exclusion,
             "ListPullTimeUpdateExclusions": self._list_exclusions,
+            "PutLifecyclePolicy": self._put_lifecycle_policy,
+            "GetLifecyclePolicy": self._get_lifecycle_policy,
             "ListFunctions": self._list_functions,
             "GetFunction": self._get_function,
             "GetFunctionConfiguration": self._get_function,
@@ -717,6 +719,25 @@ class AwsLayer:
                                                                 params.get("filter"))
 
         return self._page_ecr(req, "imageDetails", "imageIds", complete)
+
+    def _put_lifecycle_policy(self, req: Request) -> Response:
+        """PutLifecyclePolicy with archive rules, which moto refuses: moto checks the rest and keeps a copy
+        in its terms; the policy as put is what GetLifecyclePolicy answers."""
+        params = req.json()
+        text = params.get("lifecyclePolicyText")
+        if not isinstance(text, str):
+            return self._forward(req)
+        resp = self._forward(req, json.dumps({**params, "lifecyclePolicyText": self.ecr_images.lifecycle_for_moto(text)})
+                             .encode())
+        if resp.ok:
+            self.ecr_images.lifecycle_texts[(req.region, params.get("repositoryName", ""))] = text
+        return self._rewrite(resp, lambda doc: doc.update(lifecyclePolicyText=text))
+
+    def _get_lifecycle_policy(self, req: Request) -> Response:
+        """GetLifecyclePolicy answering the policy as it was put (moto keeps its own terms of an archive rule)."""
+        text = self.ecr_images.lifecycle_texts.get((req.region, req.json().get("repositoryName", "")))
+        resp = self._forward(req)
+        return self._rewrite(resp, lambda doc: doc.update(lifecyclePolicyText=text)) if text else resp
 
     def _image_sizes(self, region: str, akid: str, repository: str) -> dict[str, Any]:
         """Every image's size in a repository, image_overrides applied (digest -> bytes or None)."""

@@ -2,7 +2,8 @@
 
 The AwsLayer keeps one EcrImages and answers through it: moto ignores DescribeImages'
 `filter`, has no archive, reports no size for an image index, knows no referrers, gives an index
-a random digest, and records no pull when BatchGetImage reads a manifest.
+a random digest, records no pull when BatchGetImage reads a manifest, and refuses a lifecycle
+policy that archives (a transition action, storageClass, sinceImagePulled, sinceImageTransitioned).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ ACCOUNT = "123456789012"
 PRINCIPAL_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@-]+(/[\w+=,.@-]+)*$")
 HIDDEN_TAG_PREFIX = "layer-untagged-"  # keeps in moto an image a moved tag left untagged; never shown
 ImageKey = tuple[str, str, str]  # (region, repository, digest)
+ARCHIVE_COUNT_TYPES = {"sinceImagePulled", "sinceImageTransitioned"}
 
 
 def manifest_digest(manifest: str) -> str:
@@ -55,13 +57,33 @@ class EcrImages:
         self._activated: dict[ImageKey, float] = {}
         self._pulls: dict[ImageKey, float] = {}
         self._exclusions: dict[str, dict[str, float]] = {}  # region -> principal ARN -> when registered
+        self.lifecycle_texts: dict[tuple[str, str], str] = {}  # (region, repository) -> the policy as put
         self._lock = threading.Lock()
 
+    @staticmethod
+    def lifecycle_for_moto(policy_text: str) -> str:
+        """A lifecycle policy with its archive parts put in terms moto knows, for moto to check the rest;
+        a text that is not such a policy is given back as it is, for moto to refuse."""
+        try:
+            policy = json.loads(policy_text)
+            for rule in policy["rules"]:
+                selection, action = rule["selection"], rule["action"]
+                if action == {"type": "transition", "targetStorageClass": "archive"}:
+                    rule["action"] = {"type": "expire"}
+                if selection.get("storageClass") in ("standard", "archive"):
+                    del selection["storageClass"]
+                if selection.get("countType") in ARCHIVE_COUNT_TYPES:
+                    selection["countType"] = "sinceImagePushed"
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return policy_text
+        return json.dumps(policy)
+
     def reset(self) -> None:
-        """Forget every image fact, archive state, pull and exclusion."""
+        """Forget every image fact, archive state, pull, exclusion and lifecycle policy."""
         with self._lock:
             self.principals.clear()
-            for kept in (self._manifests, self._archived, self._activated, self._pulls, self._exclusions):
+            for kept in (self._manifests, self._archived, self._activated, self._pulls, self._exclusions,
+                         self.lifecycle_texts):
                 kept.clear()
 
     # ---- pushes, archive and pulls --------------------------------------------------

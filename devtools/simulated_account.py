@@ -154,6 +154,8 @@ class RegionSpec:
     batch_jobs: list[BatchJobSpec] = field(default_factory=list)
     app_runner: list[AppRunnerSpec] = field(default_factory=list)
     eks_clusters: list[EksClusterSpec] = field(default_factory=list)
+    lifecycle_policies: dict[str, str] = field(default_factory=dict)  # repository -> its lifecycle policy text
+    repository_policies: dict[str, str] = field(default_factory=dict)  # repository -> its repository policy text
 
 
 def manifest_for(key: str) -> str:
@@ -240,6 +242,10 @@ class Seeder:
         for name, images in spec.repositories.items():
             ecr.create_repository(repositoryName=name)
             self.digests[(spec.name, name)] = [self.push(ecr, spec.name, name, index, image) for index, image in enumerate(images)]
+            if name in spec.lifecycle_policies:
+                ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=spec.lifecycle_policies[name])
+            if name in spec.repository_policies:
+                ecr.set_repository_policy(repositoryName=name, policyText=spec.repository_policies[name])
 
     def push(self, ecr: Any, region: str, repository: str, index: int, image: ImageSpec) -> str:
         """Push one image (an index after its platform images), then its referrers; its digest."""

@@ -195,6 +195,6 @@ def test_no_consumer_kinds_reads_lambda_alone_as_before(aws, seed):
     result = dry_run({"consumer_kinds": "none"})
     assert candidates(result) == ["web"] and result.inventory.consumer_kinds == ()
     assert {operation for operation, _ in aws.layer.calls} <= {"DescribeRepositories", "DescribeImages",
-                                                               "GetLifecyclePolicy", "ListFunctions"}
+                                                               "GetLifecyclePolicy", "GetRepositoryPolicy", "ListFunctions"}
     assert "other consumers" not in result.report
     assert ": no function uses it and its last push was" in result.report  # it claims no more than it read

@@ -1,9 +1,9 @@
 """ECR reader: a region's repositories, then each repository's images (active and archived), the
-manifests of its image indexes, and its lifecycle policy."""
+manifests of its image indexes, its lifecycle policy and its repository policy."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 import botocore
 
@@ -19,6 +19,7 @@ EVERY_STATUS = {"imageStatus": "ANY"}  # without it DescribeImages lists only AC
 MANIFESTS_PER_CALL = 100  # BatchGetImage's most images a call
 VANISHED = "RepositoryNotFoundException"
 NO_LIFECYCLE_POLICY = "LifecyclePolicyNotFoundException"
+NO_REPOSITORY_POLICY = "RepositoryPolicyNotFoundException"
 
 
 def reads_archived(client: Any) -> bool:
@@ -52,6 +53,7 @@ def image_of(detail: dict[str, Any], repository_uri: str) -> Image:
         uris=image_uris(repository_uri, detail["imageDigest"], tags),
         status=detail.get("imageStatus", storage.ACTIVE),
         last_archived_at=detail.get("lastArchivedAt"),
+        last_activated_at=detail.get("lastActivatedAt"),
         manifest_media_type=detail.get("imageManifestMediaType"),
         artifact_media_type=detail.get("artifactMediaType"),
         subject_digest=detail.get("subjectManifestDigest"),
@@ -64,15 +66,28 @@ def list_repositories(client: Any) -> list[dict[str, Any]]:
     return [repository for page in pages for repository in page.get("repositories", [])]
 
 
-def lifecycle_policy(client: Any, repository_name: str) -> tuple[bool | None, str | None]:
-    """Whether the repository has a lifecycle policy, and the error when that is unknown."""
+def lifecycle_policy(client: Any, repository_name: str) -> tuple[bool | None, str | None, str | None]:
+    """Whether the repository has a lifecycle policy, its text, and the error when that is unknown."""
+    return policy(lambda: client.get_lifecycle_policy(repositoryName=repository_name),
+                  "GetLifecyclePolicy", NO_LIFECYCLE_POLICY, "lifecyclePolicyText")
+
+
+def repository_policy(client: Any, repository_name: str) -> tuple[bool | None, str | None, str | None]:
+    """Whether the repository has a repository policy, its text, and the error when that is unknown."""
+    return policy(lambda: client.get_repository_policy(repositoryName=repository_name),
+                  "GetRepositoryPolicy", NO_REPOSITORY_POLICY, "policyText")
+
+
+def policy(call: Callable[[], dict[str, Any]], operation: str, none_code: str,
+           text_key: str) -> tuple[bool | None, str | None, str | None]:
+    """(True, its text, None); (False, None, None) when AWS says there is none; else (None, None, the error)."""
     try:
-        client.get_lifecycle_policy(repositoryName=repository_name)
+        answer = call()
     except AWS_ERRORS as exc:
-        if error_code(exc) == NO_LIFECYCLE_POLICY:
-            return False, None
-        return None, f"GetLifecyclePolicy {error_message(exc)}"
-    return True, None
+        if error_code(exc) == none_code:
+            return False, None, None
+        return None, None, f"{operation} {error_message(exc)}"
+    return True, answer.get(text_key), None
 
 
 def index_children(client: Any, region: str, name: str,
@@ -127,15 +142,15 @@ def read_repository(client: Any, region: str, name: str, uri: str) -> tuple[Repo
         pages = client.get_paginator("describe_images").paginate(
             repositoryName=name, **every_status, PaginationConfig={"PageSize": PAGE_SIZE})
         images = tuple(image_of(detail, uri) for page in pages for detail in page.get("imageDetails", []))
-        has_policy, policy_error = lifecycle_policy(client, name)
+        has_lifecycle, lifecycle_text, lifecycle_error = lifecycle_policy(client, name)
+        shared, shared_text, shared_error = repository_policy(client, name)
     except AWS_ERRORS as exc:
         if error_code(exc) == VANISHED:
             return None, []
         return None, [ReadError(region, LABEL, name, error_message(exc))]
     children, errors = index_children(client, region, name, images)
-    if policy_error:
-        errors.append(ReadError(region, LABEL, name, policy_error))
-    return Repository(name, uri, images, has_policy, children), errors
+    errors += [ReadError(region, LABEL, name, error) for error in (lifecycle_error, shared_error) if error]
+    return Repository(name, uri, images, has_lifecycle, children, lifecycle_text, shared, shared_text), errors
 
 
 def read_listed(client: Any, region: str, listed: dict[str, Any]) -> tuple[Repository | None, list[ReadError]]:

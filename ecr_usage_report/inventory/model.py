@@ -37,6 +37,7 @@ class Image:
     uris: tuple[str, ...]  # every URI a consumer can name it by: one per tag, then the digest form
     status: str = storage.ACTIVE  # ACTIVE, ARCHIVED or ACTIVATING (being restored)
     last_archived_at: datetime | None = None
+    last_activated_at: datetime | None = None  # when it was last restored from the archive
     manifest_media_type: str | None = None
     artifact_media_type: str | None = None
     subject_digest: str | None = None  # a referrer's subject: the image it signs or describes
@@ -71,6 +72,9 @@ class Repository:
     lifecycle_policy: bool | None  # None: it could not be read (the error is in the inventory's errors)
     # an index's digest -> the digests its manifest lists; an index missing here was not read
     index_children: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    lifecycle_policy_text: str | None = None  # GetLifecyclePolicy's text, when lifecycle_policy is True
+    repository_policy: bool | None = False  # whether it has a repository policy; None: it could not be read
+    repository_policy_text: str | None = None  # GetRepositoryPolicy's policyText, when repository_policy is True
 
     @cached_property
     def size_bytes(self) -> int:
