@@ -53,6 +53,7 @@ PAGE = {"DescribeRepositories": 1000, "DescribeImages": 1000, "ListFunctions": 5
         "ListServices": 100, "DescribeServices": 10, "ListTasks": 100, "DescribeTasks": 100,
         "DescribeJobDefinitions": 100}
 CHECKED_OPERATIONS = ("DescribeRegions", "DescribeRepositories", "DescribeImages", "GetLifecyclePolicy",
+                      "GetRepositoryPolicy",
                       "ListFunctions", "GetFunction", "ListAliases", "DescribeLogStreams",
                       "ListClusters", "ListServices", "DescribeServices", "ListTasks", "DescribeTasks",
                       "ListTaskDefinitions", "DescribeTaskDefinition", "ListEventBuses", "ListRules",
@@ -249,6 +250,7 @@ def expected_calls(specs: list[RegionSpec], regions: list[str]) -> dict[str, int
                               for s in filled for images in s.repositories.values()),
         "ListFunctions": sum(pages(sum(1 + f.versions for f in s.functions), PAGE["ListFunctions"]) for s in filled),
         "GetLifecyclePolicy": sum(len(s.repositories) for s in filled),
+        "GetRepositoryPolicy": sum(len(s.repositories) for s in filled),
         "GetFunction": len(image_functions) + sum(1 for f in released if f.aliases),  # + each aliased version
         "ListAliases": len(released),
         "DescribeLogStreams": len({(region, f.log_group or f"/aws/lambda/{f.name}") for region, f in image_functions}),
