@@ -18,7 +18,7 @@ from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.cli import main
 from ecr_usage_report.inventory.logs import LastRunLookups, last_run
 from ecr_usage_report.inventory.model import LastRun, LogGroupKey
-from ecr_usage_report.report import text
+from ecr_usage_report.report import details, words
 from ecr_usage_report.run import handle
 
 __all__ = ["get_last_execution_time", "get_region_string", "get_repository_string", "get_total_string",
@@ -27,7 +27,7 @@ __all__ = ["get_last_execution_time", "get_region_string", "get_repository_strin
 
 def get_last_execution_time(client: Any, log_group_name: str) -> str:
     """The newest log event of a log group, in Korea time, or 'No Log Group' / 'No Log Stream' / the error."""
-    return text.last_run_text(last_run(client, log_group_name))
+    return words.last_run_text(last_run(client, log_group_name))
 
 
 def known_or_looked_up(client: Any, region: str, groups: set[str],
@@ -43,10 +43,11 @@ def get_repository_string(client: Any, ecr_repository_object: dict[str, Any],
                           last_execution_times: dict[str, str] | None = None, now: datetime | None = None) -> str:
     """A repository's line and the functions using it (log times looked up with `client` unless given)."""
     repository = manual.repository_from(ecr_repository_object)
-    users = UsageIndex.of([manual.function_from(f) for f in lambda_region_object]).users_of(repository)
     region = client.meta.region_name
-    last_runs = known_or_looked_up(client, region, {user.log_group for user in users}, last_execution_times)
-    return text.repository_block(region, repository, users, last_runs, now or datetime.now(timezone.utc))
+    usage = UsageIndex.of({region: [manual.function_from(f) for f in lambda_region_object]})
+    groups = {user.log_group for user in usage.functions_of(repository)}
+    last_runs = known_or_looked_up(client, region, groups, last_execution_times)
+    return details.repository_block(region, repository, usage, last_runs, now or datetime.now(timezone.utc))
 
 
 def get_region_string(session: boto3.Session, region: str, ecr_region_object: dict[str, Any],
@@ -54,11 +55,11 @@ def get_region_string(session: boto3.Session, region: str, ecr_region_object: di
                       clients: ClientFactory | None = None, now: datetime | None = None) -> str:
     """A region's section: its title, then its repositories by size, then by last push."""
     data = manual.region_from(ecr_region_object)
-    usage = UsageIndex.of([manual.function_from(f) for f in lambda_region_object])
-    groups = {user.log_group for repository in data.repositories for user in usage.users_of(repository)}
+    usage = UsageIndex.of({region: [manual.function_from(f) for f in lambda_region_object]})
+    groups = {user.log_group for repository in data.repositories for user in usage.functions_of(repository)}
     logs = (clients or ClientFactory(session)).get("logs", region)
     last_runs = known_or_looked_up(logs, region, groups, last_execution_times)
-    return text.region_section(region, data, usage, last_runs, now or datetime.now(timezone.utc))
+    return details.region_section(region, data, usage, last_runs, now or datetime.now(timezone.utc))
 
 
 def get_total_string(session: boto3.Session, ecr_object: dict[str, Any], lambda_object: dict[str, list[dict[str, Any]]],
@@ -67,14 +68,14 @@ def get_total_string(session: boto3.Session, ecr_object: dict[str, Any], lambda_
     """Every region with repositories, largest first, then the regions that hold none (log times
     looked up side by side unless given)."""
     ecr = {region: manual.region_from(data) for region, data in ecr_object.items()}
-    usage = {region: UsageIndex.of([manual.function_from(f) for f in lambda_object.get(region, [])]) for region in ecr}
+    usage = UsageIndex.of({region: [manual.function_from(f) for f in lambda_object.get(region, [])] for region in ecr})
     if last_runs is None:
         clients = clients or ClientFactory(session)
         groups = {(region, user.log_group) for region, data in ecr.items()
-                  for repository in data.repositories for user in usage[region].users_of(repository)}
+                  for repository in data.repositories for user in usage.functions_of(repository)}
         with region_scheduler(clients.workers) as scheduler:
             last_runs = LastRunLookups(clients, scheduler).results(groups)
-    return text.regions_text(ecr, usage, last_runs, now or datetime.now(timezone.utc))
+    return details.regions_text(ecr, usage, last_runs, now or datetime.now(timezone.utc))
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:

@@ -16,9 +16,8 @@ from ecr_usage_report.aws.regions import enabled_regions
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.inventory import reader
 from ecr_usage_report.inventory.model import AliasedVersion, EcrRegion, Function, Image, ReadError, Repository
-from ecr_usage_report.inventory.storage import ACTIVE
+from ecr_usage_report.inventory.storage import ACTIVE, BYTES_PER_GB
 
-BYTES_PER_GB = 10**9
 ManualError = tuple[str, str]  # (where, message)
 
 

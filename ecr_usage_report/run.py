@@ -25,9 +25,9 @@ from ecr_usage_report.deliver.split import split_message
 from ecr_usage_report.inventory.collect import collect
 from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report.export import export_document
-from ecr_usage_report.report.summary import SummaryContext, summary as summary_message
+from ecr_usage_report.report.summary import SummaryContext, summary_message
 from ecr_usage_report.redaction import scrub
-from ecr_usage_report.report.text import errors_section, render
+from ecr_usage_report.report.details import errors_section, render_details
 from ecr_usage_report.setting import ConfigError
 
 logger = logging.getLogger("ecr_usage_report")
@@ -106,7 +106,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
         stage = "comparing with the last report and saving the export"
         comparison, run_errors = keep_export(clients, settings, inventory, findings)
         stage = "formatting the report"
-        report = render(inventory, findings, settings.email, run_errors)
+        report = render_details(inventory, findings, settings.email, run_errors)
         message = summary_message(inventory, findings, settings.email, comparison, context_of(settings), run_errors)
     except Exception as exc:
         raise notices.failure(stage, exc) from exc
@@ -118,7 +118,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
         except Exception as exc:
             log_undelivered(f"{message[0]}\n\n{report}")
             raise notices.failure("sending the report to Slack", exc) from exc
-    return RunResult(summary(inventory, findings, sent, settings.dry_run, run_errors), settings, inventory,
+    return RunResult(run_summary(inventory, findings, sent, settings.dry_run, run_errors), settings, inventory,
                      findings, report, message, comparison)
 
 
@@ -170,14 +170,13 @@ def handle(event: Any, context: Any, delivery: Delivery = DEFAULT_DELIVERY,
     return result.summary
 
 
-def summary(inventory: Inventory, findings: Findings, messages_sent: int, dry_run: bool,
-            run_errors: tuple[ReadError, ...] = ()) -> dict[str, Any]:
-    """A small JSON-serialisable result of the run."""
-    repositories = [repo for data in inventory.ecr.values() for repo in data.repositories]
+def run_summary(inventory: Inventory, findings: Findings, messages_sent: int, dry_run: bool,
+                run_errors: tuple[ReadError, ...] = ()) -> dict[str, Any]:
+    """A small JSON-serialisable result of the run, which the handler returns."""
     return {
-        "regions": len(inventory.regions),
-        "repositories": len(repositories),
-        "images": sum(len(repo.images) for repo in repositories),
+        "regions": findings.totals.regions_scanned,
+        "repositories": len(findings.totals.repositories),
+        "images": findings.totals.images,
         "functions": sum(len(functions) for functions in inventory.functions.values()),
         "deletion_candidates": len(findings.candidates),
         "messages_sent": messages_sent,

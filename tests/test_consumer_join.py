@@ -3,9 +3,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ecr_usage_report.analysis.consumers import ConsumerIndex, canonical_image, lambda_version_consumers
+from ecr_usage_report.analysis.join import UsageIndex, function_consumer, lambda_version_consumers
 from ecr_usage_report.analysis.rules import IDLE, UNUSED, Thresholds, repository_candidate
 from ecr_usage_report.inventory.model import AliasedVersion, Consumer, Function, Image, LastRun, Repository
+from ecr_usage_report.inventory.references import canonical_image
 
 HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 DIGEST = "sha256:" + "a" * 64
@@ -55,7 +56,7 @@ def test_consumers_join_across_regions_once_each_by_kind_and_name():
     found = [consumer(f"{HOST}/web:v1", f"{HOST}/web@{DIGEST}", region="eu-west-1"),
              consumer(f"{HOST}/web:v1", kind="batch job-definition", name="nightly:3"),
              consumer(f"{HOST}/web-2:v1", kind="eks pod", name="shop/prod/api")]
-    index = ConsumerIndex.of(found)
+    index = UsageIndex.of({}, others=found)
     assert [(c.kind, c.name, c.region) for c in index.users_of(web)] == [
         ("batch job-definition", "nightly:3", "us-east-1"), ("ecs service", "prod/web", "eu-west-1")]
     assert [c.kind for c in index.users_of(other)] == ["eks pod"]
@@ -79,8 +80,8 @@ def test_rollback_versions_are_consumers_last_run_as_their_function():
 
 
 def judge(users=(), consumers=(), last_runs=None):
-    return repository_candidate("us-east-1", repo("web"), tuple(users), last_runs or {}, NOW, Thresholds(),
-                                tuple(consumers))
+    functions = tuple(function_consumer("us-east-1", user, last_runs or {}) for user in users)
+    return repository_candidate("us-east-1", repo("web"), functions + tuple(consumers), NOW, Thresholds())
 
 
 def test_a_repository_any_consumer_uses_is_not_unused():

@@ -17,7 +17,7 @@ from ecr_usage_report.analysis.findings import analyse
 from ecr_usage_report.analysis.rules import Thresholds
 from ecr_usage_report.deliver import slack as slack_delivery
 from ecr_usage_report.inventory.model import EcrRegion, Image, Inventory, Repository
-from ecr_usage_report.report.summary import SummaryContext, change_lines, summary
+from ecr_usage_report.report.summary import SummaryContext, change_lines, summary_message
 from ecr_usage_report.run import ReportError, run
 from tests.helpers import FAST_DELIVERY, handler
 
@@ -58,7 +58,7 @@ def benchmark_like_inventory() -> Inventory:
 def test_the_summary_of_a_large_account_is_short_within_slacks_limits_and_has_every_figure():
     inventory = benchmark_like_inventory()
     findings = analyse(inventory, Thresholds(unused_days=0), datetime.now(timezone.utc))
-    text, blocks = summary(inventory, findings, "lab@example.com", None,
+    text, blocks = summary_message(inventory, findings, "lab@example.com", None,
                            SummaryContext("s3://lab/ecr/", "Details follow in this message's thread."))
     assert len(text) <= 2000, len(text)
     assert block_kit_error({"text": text, "blocks": blocks}) is None

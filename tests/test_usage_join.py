@@ -1,8 +1,10 @@
 """The join of functions to repositories and images (pure; no server)."""
 from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.inventory.model import AliasedVersion, Function, Image, Repository, repository_of
+from ecr_usage_report.inventory.model import AliasedVersion, Function, Image, Repository
+from ecr_usage_report.inventory.references import repository_of
 
-REGISTRY = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com"
+REGION = "ap-northeast-2"
+REGISTRY = f"123456789012.dkr.ecr.{REGION}.amazonaws.com"
 DIGEST = "sha256:" + "a" * 64
 OLD_DIGEST = "sha256:" + "b" * 64
 
@@ -37,7 +39,7 @@ def test_nested_and_prefix_named_repositories_are_not_confused():
     functions = [function("uses-app", f"{REGISTRY}/team/app:v1"),
                  function("uses-app-2", f"{REGISTRY}/team/app-2:v1"),
                  function("uses-team", f"{REGISTRY}/team:v1")]
-    index = UsageIndex.of(functions)
+    index = UsageIndex.of({REGION: functions})
     assert names(index.users_of(repo("team/app"))) == ["uses-app"]
     assert names(index.users_of(repo("team/app-2"))) == ["uses-app-2"]
     assert names(index.users_of(repo("team"))) == ["uses-team"]
@@ -52,25 +54,25 @@ def test_users_are_found_by_tag_digest_and_aliased_version_once_each_by_name():
                  aliased=[("3", f"{REGISTRY}/app:v1", f"{REGISTRY}/app@{OLD_DIGEST}")]),
         function("zip-function"),
     ]
-    index = UsageIndex.of(functions)
+    index = UsageIndex.of({REGION: functions})
     assert names(index.users_of(repo("app"))) == ["alpha", "moved-on", "zeta"]
     assert names(index.users_of(repo("other"))) == ["moved-on"]
-    assert index.image_users(image("app", DIGEST, "latest")) == ["alpha", "zeta"]
-    assert index.image_users(image("app", OLD_DIGEST, "v1")) == ["moved-on"]
-    assert index.image_users(image("app", "sha256:" + "c" * 64, "unused")) == []
+    assert index.image_functions(image("app", DIGEST, "latest")) == ["alpha", "zeta"]
+    assert index.image_functions(image("app", OLD_DIGEST, "v1")) == ["moved-on"]
+    assert index.image_functions(image("app", "sha256:" + "c" * 64, "unused")) == []
 
 
 def test_a_function_whose_image_was_deleted_still_uses_the_repository():
-    index = UsageIndex.of([function("old", f"{REGISTRY}/app:gone", f"{REGISTRY}/app@{OLD_DIGEST}")])
+    index = UsageIndex.of({REGION: [function("old", f"{REGISTRY}/app:gone", f"{REGISTRY}/app@{OLD_DIGEST}")]})
     assert names(index.users_of(repo("app"))) == ["old"]
 
 
 def test_the_index_matches_each_functions_own_repositories():
     functions = [function(f"fn-{n}", f"{REGISTRY}/repo-{n % 7}:t{n}", f"{REGISTRY}/repo-{n % 7}@{DIGEST}")
                  for n in range(40)]
-    index = UsageIndex.of(functions)
+    index = UsageIndex.of({REGION: functions})
     for n in range(8):
         one = repo(f"repo-{n}")
-        assert index.users_of(one) == tuple(sorted((f for f in functions if one.uri in f.repository_uris),
+        assert index.functions_of(one) == tuple(sorted((f for f in functions if one.uri in f.repository_uris),
                                                    key=lambda f: f.name))
     assert len(index.users_of(repo("repo-0"))) == 6 and index.users_of(repo("repo-7")) == ()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ecr_usage_report.inventory.model import Function, Image, Inventory, Repository, repository_of
+from ecr_usage_report.inventory.model import Function, Image, Inventory, Repository
+from ecr_usage_report.inventory.references import digest_of, repository_of, tag_of
 
 ARCHIVED, INDEX, GONE, REPOSITORY_GONE, TAG_GONE = "archived", "index", "gone", "repository gone", "tag gone"
 # (qualifier: "" for $LATEST, "version 3: live" for an aliased version; ImageUri; ResolvedImageUri)
@@ -42,19 +43,6 @@ def code_refs(function: Function) -> list[CodeRef]:
     refs += [(f"version {v.version}: {', '.join(v.aliases)}", v.image_uri, v.resolved_image_uri)
              for v in function.aliased_versions or () if v.image_uri and (v.image_uri, v.resolved_image_uri) != latest]
     return refs
-
-
-def digest_of(uri: str | None) -> str | None:
-    """The digest of a `repo@digest` URI."""
-    return uri.partition("@")[2] or None if uri else None
-
-
-def tag_of(uri: str) -> str | None:
-    """The tag of a `repo:tag` URI."""
-    if "@" in uri:
-        return None
-    _, colon, tag = uri.rpartition("/")[2].partition(":")
-    return tag if colon else None
 
 
 def ref_problem(region: str, name: str, ref: CodeRef, repository: Repository) -> ImageProblem | None:

@@ -15,11 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ecr_usage_report.analysis.consumers import LAMBDA_VERSION, ConsumerIndex
-from ecr_usage_report.analysis.join import UsageIndex
+from ecr_usage_report.analysis.join import LAMBDA_FUNCTION, LAMBDA_VERSION, UsageIndex
 from ecr_usage_report.inventory.consumers import LABELS
 from ecr_usage_report.inventory.model import Consumer, Function, Inventory, LastRun, LogGroupKey, Repository
-from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
+from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS, BYTES_PER_GB
 
 DEFAULT_PRICE_PER_GB_MONTH = 0.10  # USD, ECR storage in us-east-1 (docs/aws-quotas.md cites the price list)
 DEFAULT_ARCHIVE_PRICE_PER_GB_MONTH = 0.10  # USD, ECR archive storage in us-east-1, first 150 TB a month (same source)
@@ -27,10 +26,10 @@ DEFAULT_UNUSED_DAYS = 183
 DEFAULT_IDLE_DAYS = 365
 HALF_YEAR_DAYS = 183
 YEAR_DAYS = 365
-BYTES_PER_GB = 10**9
 UNUSED, IDLE = "unused", "idle"
 FRESH, AGING, OLD = "fresh", "aging", "old"
 UNKNOWN_RUN = LastRun(None, "unknown")
+LAMBDA_KINDS = (LAMBDA_FUNCTION, LAMBDA_VERSION)  # the only consumers whose idleness is known
 LAMBDA_GAP = "Lambda"  # why a region is not judged when its functions could not all be read
 CROSS_REGION = " in "  # joins a kind and the other region it could not be read in: "ECS in eu-west-1"
 
@@ -100,19 +99,17 @@ def is_idle(last: LastRun, now: datetime, idle_days: int) -> bool:
     return last.at is not None and now - last.at > timedelta(days=idle_days)
 
 
-def repository_candidate(region: str, repository: Repository, users: tuple[Function, ...],
-                         last_runs: dict[LogGroupKey, LastRun], now: datetime, limits: Thresholds,
-                         consumers: tuple[Consumer, ...] = ()) -> Candidate | None:
-    """The rule a repository falls under, if any, given the functions and other consumers that use it."""
-    if not users and not consumers:
+def repository_candidate(region: str, repository: Repository, users: tuple[Consumer, ...], now: datetime,
+                         limits: Thresholds) -> Candidate | None:
+    """The rule a repository falls under, if any, given every consumer (functions included) that uses it."""
+    if not users:
         pushed = repository.last_pushed_at
         if pushed is not None and now - pushed > timedelta(days=limits.unused_days):
             return Candidate(region, repository, UNUSED)
         return None
-    if any(consumer.kind != LAMBDA_VERSION for consumer in consumers):
+    if any(user.kind not in LAMBDA_KINDS for user in users):
         return None  # only Lambda's idleness is known
-    runs = tuple((user.name, last_run_of(region, user, last_runs)) for user in users)
-    runs += tuple((consumer.name, LastRun(consumer.last_run, UNKNOWN_RUN.note)) for consumer in consumers)
+    runs = tuple((user.name, LastRun(user.last_run, UNKNOWN_RUN.note)) for user in users)
     if all(is_idle(last, now, limits.idle_days) for _, last in runs):
         return Candidate(region, repository, IDLE, runs)
     return None
@@ -153,14 +150,12 @@ def gap_of(reason: str) -> tuple[str, str | None]:
     return (label, region) if found else (reason, None)
 
 
-def deletion_candidates(inventory: Inventory, usage: dict[str, UsageIndex], now: datetime,
-                        limits: Thresholds, consumers: ConsumerIndex | None = None) -> tuple[Candidate, ...]:
+def deletion_candidates(inventory: Inventory, usage: UsageIndex, now: datetime,
+                        limits: Thresholds) -> tuple[Candidate, ...]:
     """Every repository the rules name, largest first."""
-    consumers = consumers or ConsumerIndex()
     unjudged = not_judged(inventory)
     found = [candidate
              for region, data in inventory.ecr.items() if region not in unjudged
              for repository in data.repositories
-             if (candidate := repository_candidate(region, repository, usage[region].users_of(repository),
-                                                   inventory.last_runs, now, limits, consumers.users_of(repository)))]
+             if (candidate := repository_candidate(region, repository, usage.users_of(repository), now, limits))]
     return tuple(sorted(found, key=lambda c: (-c.repository.size_bytes, c.region, c.repository.name)))

@@ -13,7 +13,8 @@ from functools import partial
 from typing import Any, Iterable
 
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
-from ecr_usage_report.inventory.model import ReadError, image_name
+from ecr_usage_report.inventory.model import ReadError
+from ecr_usage_report.inventory.references import image_name
 from ecr_usage_report.inventory.reader import RegionReader
 
 SERVICE = "ecs"

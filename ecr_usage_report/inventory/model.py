@@ -7,22 +7,9 @@ from functools import cached_property
 from typing import Mapping
 
 from ecr_usage_report.inventory import storage
+from ecr_usage_report.inventory.references import repository_of
 
 LogGroupKey = tuple[str, str]  # (region, log group name)
-
-
-def repository_of(image_uri: str) -> str | None:
-    """The repository URI an image URI points into (`repo:tag` or `repo@digest`); None without either."""
-    named, at, _digest = image_uri.partition("@")
-    head, slash, last = named.rpartition("/")
-    name, colon, _tag = last.partition(":")
-    return head + slash + name if colon or at else None
-
-
-def image_name(image_reference: str) -> str:
-    """An image reference without its tag or digest (`host/team/app`)."""
-    head, slash, last = image_reference.partition("@")[0].rpartition("/")
-    return head + slash + last.partition(":")[0]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ OCI_IMAGE_INDEX = "application/vnd.oci.image.index.v1+json"
 INDEX_MEDIA_TYPES = frozenset({DOCKER_MANIFEST_LIST, OCI_IMAGE_INDEX})
 IMAGE, INDEX, REFERRER = "image", "index", "referrer"
 ACTIVE = "ACTIVE"  # DescribeImages' imageStatus; ARCHIVED and ACTIVATING images cannot be pulled
+BYTES_PER_GB = 10**9  # sizes are in decimal gigabytes, as AWS prices storage
 ARCHIVE_MINIMUM_DAYS = 90  # an archived image is billed for at least this long (ECR user guide, "Archiving an image")
 
 

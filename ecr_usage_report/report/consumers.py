@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ecr_usage_report.analysis.consumers import LAMBDA_FUNCTION, count_by_kind
+from ecr_usage_report.analysis.join import LAMBDA_FUNCTION, count_by_kind, is_function
 from ecr_usage_report.analysis.rules import LAMBDA_GAP, gap_of
 from ecr_usage_report.inventory.model import Consumer, Inventory
 from ecr_usage_report.report.times import format_kst
@@ -34,17 +34,16 @@ def legend_lines(inventory: Inventory, findings: Findings) -> list[str]:
     if not inventory.consumer_kinds:
         return []
     return [f'other consumers, each listed under the repositories it uses as "- <kind> <name>" (kinds read:'
-            f" {', '.join(inventory.consumer_kinds)}) : {counts_text(count_by_kind(findings.consumers.found))}"]
+            f" {', '.join(inventory.consumer_kinds)}) : {counts_text(count_by_kind(findings.usage.found))}"]
 
 
-def summary_lines(inventory: Inventory, findings: Findings) -> list[str]:
+def usage_count_lines(inventory: Inventory, findings: Findings) -> list[str]:
     """How many consumers of each kind use the report's repositories, Lambda functions included."""
     if not inventory.consumer_kinds:
         return []
-    repositories = [(region, repo) for region, data in inventory.ecr.items() for repo in data.repositories]
-    functions = {(region, user.name) for region, repo in repositories
-                 for user in findings.usage[region].users_of(repo)}
-    others = {consumer for _, repo in repositories for consumer in findings.consumers.users_of(repo)}
+    users = {user for _, repo in findings.totals.repositories for user in findings.usage.users_of(repo)}
+    functions = {user for user in users if is_function(user)}
+    others = users - functions
     counts = {LAMBDA_FUNCTION: len(functions), **count_by_kind(others)} if functions else count_by_kind(others)
     return [f"consumers using these repositories : {len(functions) + len(others)} ({counts_text(counts)})"]
 

@@ -11,15 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from ecr_usage_report.analysis.comparison import Comparison
-from ecr_usage_report.analysis.consumers import ConsumerIndex, Use, count_by_kind
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import ImageProblem
-from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.analysis.rules import (Candidate, Thresholds, archive_minimum, last_run_of, repository_cost,
-                                             storage_cost)
+from ecr_usage_report.analysis.join import UsageIndex, count_by_kind, is_function
+from ecr_usage_report.analysis.rules import Candidate, Thresholds, archive_minimum, last_run_of, repository_cost
 from ecr_usage_report.inventory.model import (AliasedVersion, Consumer, Function, Image, Inventory, LastRun,
                                               LogGroupKey, Repository)
-from ecr_usage_report.report.text import last_run_text, problem_text
+from ecr_usage_report.inventory.references import Use
+from ecr_usage_report.report.words import last_run_text, problem_text
 from ecr_usage_report.report.times import iso_utc
 
 SCHEMA_VERSION = 2  # 2 adds consumers besides Lambda functions; every field of 1 is kept
@@ -36,13 +35,13 @@ def use_record(use: Use) -> dict[str, Any]:
     return {"image": use.image, "reference": use.by, "as_named": use.reference}
 
 
-def image_record(image: Image, usage: UsageIndex, consumers: ConsumerIndex | None = None) -> dict[str, Any]:
+def image_record(image: Image, usage: UsageIndex) -> dict[str, Any]:
     return {
         "digest": image.digest, "tags": list(image.tags), "size_bytes": image.size_bytes,
         "pushed_at": iso_utc(image.pushed_at), "last_pulled_at": iso_utc(image.last_pulled_at),
-        "used_by": usage.image_users(image),
+        "used_by": usage.image_functions(image),
         "consumers": [{"kind": consumer.kind, "name": consumer.name, "region": consumer.region, "reference": use.by}
-                      for consumer, use in (consumers or ConsumerIndex()).image_uses(image)],
+                      for consumer, use in usage.image_uses(image)],
     }
 
 
@@ -75,10 +74,12 @@ def problem_record(problem: ImageProblem) -> dict[str, Any]:
             "by_tag": problem.by_tag, "message": problem_text(problem)}
 
 
-def repository_consumers(repo: Repository, consumers: ConsumerIndex) -> list[dict[str, Any]]:
-    """Each consumer of the repository once, with every image of it that it names."""
+def repository_consumers(repo: Repository, usage: UsageIndex) -> list[dict[str, Any]]:
+    """Each consumer of the repository besides functions once, with every image of it that it names."""
     records: dict[Consumer, dict[str, Any]] = {}
-    for consumer, use in consumers.uses_of(repo):
+    for consumer, use in usage.uses_of(repo):
+        if is_function(consumer):
+            continue
         records.setdefault(consumer, {**consumer_record(consumer), "images": []})["images"].append(use_record(use))
     return list(records.values())
 
@@ -89,8 +90,7 @@ def function_use(region: str, function: Function, last_runs: dict[LogGroupKey, L
 
 
 def repository_record(region: str, repo: Repository, usage: UsageIndex,
-                      last_runs: dict[LogGroupKey, LastRun], consumers: ConsumerIndex | None = None) -> dict[str, Any]:
-    consumers = consumers or ConsumerIndex()
+                      last_runs: dict[LogGroupKey, LastRun]) -> dict[str, Any]:
     return {
         "region": region, "name": repo.name, "uri": repo.uri,
         "size_bytes": repo.size_bytes, "image_count": len(repo.images),
@@ -98,10 +98,9 @@ def repository_record(region: str, repo: Repository, usage: UsageIndex,
         "untagged_size_bytes": sum(image.stored_bytes for image in repo.untagged),  # as the text counts them
         "last_pushed_at": iso_utc(repo.last_pushed_at), "last_pulled_at": iso_utc(repo.last_pulled_at),
         "lifecycle_policy": repo.lifecycle_policy,
-        "used_by": [function_use(region, user, last_runs) for user in usage.users_of(repo)],
-        "images": [{**image_record(image, usage, consumers), **image_storage_record(image, repo)}
-                   for image in repo.images],
-        "consumers": repository_consumers(repo, consumers),
+        "used_by": [function_use(region, user, last_runs) for user in usage.functions_of(repo)],
+        "images": [{**image_record(image, usage), **image_storage_record(image, repo)} for image in repo.images],
+        "consumers": repository_consumers(repo, usage),
     }
 
 
@@ -138,11 +137,10 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                     comparison: Comparison | None = None) -> dict[str, Any]:
     """The whole inventory and the candidates (and what changed since the last report), in the documented schema."""
     limits = findings.thresholds
-    repositories = [{**repository_record(region, repo, findings.usage[region], inventory.last_runs, findings.consumers),
+    totals = findings.totals
+    repositories = [{**repository_record(region, repo, findings.usage, inventory.last_runs),
                      **repository_storage_record(repo, limits)}
                     for region, data in sorted(inventory.ecr.items()) for repo in data.repositories]
-    total = sum(record["size_bytes"] for record in repositories)
-    archived = sum(record["archived_size_bytes"] for record in repositories)
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": iso_utc(findings.now),
@@ -151,20 +149,20 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                      "idle_days": limits.idle_days, "archive_price_per_gb_month": limits.archive_price_per_gb_month,
                      "consumer_kinds": list(inventory.consumer_kinds)},
         "regions_scanned": list(inventory.regions),
-        "summary": {"repositories": len(repositories), "images": sum(r["image_count"] for r in repositories),
-                    "total_size_bytes": total,
-                    "estimated_monthly_cost_usd": round(storage_cost(total - archived, archived, limits), 4),
-                    "active_size_bytes": total - archived, "archived_size_bytes": archived,
-                    "archived_images": sum(r["archived_image_count"] for r in repositories),
+        "summary": {"repositories": len(totals.repositories), "images": totals.images,
+                    "total_size_bytes": totals.size_bytes,
+                    "estimated_monthly_cost_usd": round(totals.monthly_cost, 4),
+                    "active_size_bytes": totals.active_bytes, "archived_size_bytes": totals.archived_bytes,
+                    "archived_images": totals.archived_images,
                     "functions_whose_image_will_not_run": len(findings.image_problems),
-                    "consumers_by_kind": count_by_kind(findings.consumers.found)},
+                    "consumers_by_kind": count_by_kind(findings.usage.found)},
         "repositories": repositories,
         "functions": [{**function_record(region, function),
                        "image_problems": [problem_record(problem) for problem in findings.image_problems
                                           if (problem.region, problem.function) == (region, function.name)]}
                       for region, listed in sorted(inventory.functions.items()) for function in listed],
         "consumers": [{**consumer_record(consumer), "images": list(consumer.images)}
-                      for consumer in findings.consumers.found],
+                      for consumer in findings.usage.found],
         "deletion_candidates": [candidate_record(candidate, limits, findings.now) for candidate in findings.candidates],
         "not_judged": [{"region": region, "reasons": list(why)} for region, why in findings.not_judged.items()],
         "errors": [{"where": error.where, "message": error.message} for error in inventory.errors],

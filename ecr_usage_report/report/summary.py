@@ -12,13 +12,13 @@ from typing import Any
 from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.rules import IDLE, repository_cost
+from ecr_usage_report.analysis.totals import TOP
 from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report import consumers as consumer_text
 from ecr_usage_report.report.mrkdwn import escape_for_slack
-from ecr_usage_report.report.text import gb, problem_text, usd
+from ecr_usage_report.report.words import gb, problem_text, usd
 from ecr_usage_report.report.times import format_kst
 
-TOP = 5
 BAR_CHARS = 12
 FULL_BAR, EMPTY_BAR = "█", "░"
 HEADER_LIMIT = 150  # Slack's limit for a header block's text
@@ -43,16 +43,13 @@ def signed_gb(size_bytes: int) -> str:
     return ("+" if size_bytes >= 0 else "-") + gb(abs(size_bytes))
 
 
-def totals_lines(inventory: Inventory, findings: Findings) -> list[str]:
-    repositories = [repo for data in inventory.ecr.values() for repo in data.repositories]
-    active = sum(repo.active_size_bytes for repo in repositories)
-    archived = sum(repo.archived_size_bytes for repo in repositories)
-    cost = sum(repository_cost(repo, findings.thresholds) for repo in repositories)
-    filled = sum(1 for data in inventory.ecr.values() if data.repositories)
-    split = f" ({gb(active)} active, {gb(archived)} archived)" if archived else ""
-    return [f"*{len(repositories)} repositories*, {sum(len(r.images) for r in repositories)} images, "
-            f"*{gb(active + archived)} GB*{split}, *{usd(cost)} a month*"
-            f" (in {filled} of {len(inventory.regions)} regions scanned)"]
+def totals_lines(findings: Findings) -> list[str]:
+    totals = findings.totals
+    archived = totals.archived_bytes
+    split = f" ({gb(totals.active_bytes)} active, {gb(archived)} archived)" if archived else ""
+    return [f"*{len(totals.repositories)} repositories*, {totals.images} images, "
+            f"*{gb(totals.size_bytes)} GB*{split}, *{usd(totals.monthly_cost)} a month*"
+            f" (in {totals.regions_with_repositories} of {totals.regions_scanned} regions scanned)"]
 
 
 def previous_day(generated_at: str) -> str:
@@ -83,9 +80,8 @@ def change_lines(comparison: Comparison | None, context: SummaryContext) -> list
     return lines
 
 
-def largest_lines(inventory: Inventory) -> list[str]:
-    repositories = sorted(((region, repo) for region, data in inventory.ecr.items() for repo in data.repositories),
-                          key=lambda pair: (-pair[1].size_bytes, pair[0], pair[1].name))[:TOP]
+def largest_lines(findings: Findings) -> list[str]:
+    repositories = findings.totals.largest
     if not repositories:
         return []
     largest = repositories[0][1].size_bytes
@@ -119,12 +115,13 @@ def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
     return lines + [f"*Errors:* {len(errors)}" + (" (listed at the end of the details)" if errors else "")]
 
 
-def summary(inventory: Inventory, findings: Findings, email: str, comparison: Comparison | None,
-            context: SummaryContext, run_errors: tuple[ReadError, ...] = ()) -> tuple[str, list[dict[str, Any]]]:
+def summary_message(inventory: Inventory, findings: Findings, email: str, comparison: Comparison | None,
+                    context: SummaryContext,
+                    run_errors: tuple[ReadError, ...] = ()) -> tuple[str, list[dict[str, Any]]]:
     """The summary as (plain-text fallback, Block Kit blocks)."""
     title = f"ECR usage report · {email} · {format_kst(findings.now)[:10]}"[:HEADER_LIMIT]
     errors = [*inventory.errors, *run_errors]
-    sections = [totals_lines(inventory, findings), change_lines(comparison, context), largest_lines(inventory),
+    sections = [totals_lines(findings), change_lines(comparison, context), largest_lines(findings),
                 candidates_lines(findings), warning_lines(findings, errors), [f"_{context.details_note}_"]]
     sections = [[escape_for_slack(line) for line in lines] for lines in sections if lines]
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]

@@ -1,45 +1,26 @@
-"""The report's text, line by line as the manual writes it (pure: no AWS, no HTTP)."""
+"""The details: the report's text, line by line as the manual writes it (pure: no AWS, no HTTP)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Iterable
 
-from ecr_usage_report.analysis.consumers import ConsumerIndex
 from ecr_usage_report.analysis.findings import Findings
-from ecr_usage_report.analysis.image_problems import (ARCHIVED, GONE, INDEX, TAG_GONE, ImageProblem, digest_of,
-                                                      function_problems, tag_of)
+from ecr_usage_report.analysis.image_problems import ImageProblem, function_problems
 from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds,
-                                             archive_minimum, last_run_of, monthly_cost, push_age, repository_cost,
-                                             storage_cost)
+from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds, archive_minimum,
+                                             last_run_of, monthly_cost, push_age, repository_cost)
 from ecr_usage_report.inventory.consumers import KINDS as CONSUMER_KINDS
-from ecr_usage_report.inventory.model import (Consumer, EcrRegion, Function, Inventory, LastRun, LogGroupKey,
-                                              ReadError, Repository)
+from ecr_usage_report.inventory.model import EcrRegion, Inventory, LastRun, LogGroupKey, ReadError, Repository
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
 from ecr_usage_report.report import consumers as consumer_text
 from ecr_usage_report.report.times import format_kst
+from ecr_usage_report.report.words import count, gb, last_run_text, problem_text, usd
 
 IN_USE = ":large_green_circle:"
 NOT_IN_USE = ":red_circle:"
 AGE_MARKERS = {FRESH: ":large_green_circle:", AGING: ":large_orange_circle:", OLD: ":red_circle:", None: "-"}
 UNKNOWN_USE = "unknown"
 TITLE = "[ECR repository 사용 현황]"
-BYTES_PER_GB = 10**9
-
-
-def gb(size_bytes: float) -> str:
-    """Decimal gigabytes with three decimals."""
-    return f"{size_bytes / BYTES_PER_GB:.3f}"
-
-
-def usd(amount: float) -> str:
-    """Dollars with cents."""
-    return f"${amount:,.2f}"
-
-
-def last_run_text(last: LastRun) -> str:
-    """The time in Korea time, else why it is not known."""
-    return format_kst(last.at) if last.at is not None else last.note
 
 
 def header_lines(email: str, now: datetime) -> list[str]:
@@ -82,23 +63,18 @@ def function_line(function_name: str, last_execution: str) -> str:
     return f"\t- function name : {function_name} / last execution time : {last_execution}"
 
 
-def repository_block(region: str, repository: Repository, users: tuple[Function, ...],
-                     last_runs: dict[LogGroupKey, LastRun], now: datetime, usage_known: bool = True,
-                     consumers: tuple[Consumer, ...] = ()) -> str:
+def repository_block(region: str, repository: Repository, usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
+                     now: datetime, usage_known: bool = True) -> str:
     """A repository's line, then one line per function using it and one per other consumer, then
     what it holds besides active images and the functions whose image from it Lambda cannot pull or run."""
+    users = usage.functions_of(repository)
     lines = [repository_line(repository, True if users else (False if usage_known else None), now)]
     lines += [function_line(user.name, last_run_text(last_run_of(region, user, last_runs))) for user in users]
-    lines += [consumer_text.consumer_line(consumer) for consumer in consumers]
+    lines += [consumer_text.consumer_line(consumer) for consumer in usage.others_of(repository)]
     lines += storage_lines(repository)
     lines += [f"\t- warning : {problem.label} : {problem_text(problem)}"
               for user in users for problem in function_problems(region, user, repository)]
     return "\n".join(lines)
-
-
-def count(number: int, noun: str, plural: str | None = None) -> str:
-    """`1 image`, `2 images`."""
-    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def storage_lines(repository: Repository) -> list[str]:
@@ -130,32 +106,6 @@ def storage_lines(repository: Repository) -> list[str]:
     return lines
 
 
-def short_ref(uri: str) -> str:
-    """An image URI without its registry, its digest cut to 12 hex digits."""
-    name = uri.split("/", 1)[-1]
-    digest = digest_of(name)
-    return f"{name.partition('@')[0]}@{digest[:19]}" if digest else name
-
-
-def problem_text(problem: ImageProblem) -> str:
-    """What is wrong with a function's image, and when it fails."""
-    ref = short_ref(problem.uri)
-    if problem.problem == TAG_GONE:
-        return f"its tag {tag_of(problem.uri)} no longer exists: deploying that tag fails"
-    if problem.by_tag:
-        what = "an archived image" if problem.problem == ARCHIVED else "an image index, which Lambda cannot run"
-        return f"its tag {tag_of(problem.uri)} now names {what}: deploying that tag fails"
-    if problem.problem == ARCHIVED:
-        since = problem.image.last_archived_at if problem.image else None
-        return (f"its image {ref} is archived (since {format_kst(since)}):"
-                " its next cold start fails until it is restored")
-    if problem.problem == INDEX:
-        return f"its image {ref} is an image index, which Lambda cannot run"
-    if problem.problem == GONE:
-        return f"its image {ref} is no longer in ECR: its next cold start fails"
-    return f"its repository {ref} no longer exists: its next cold start fails"
-
-
 def region_title(region: str, size_bytes: int) -> str:
     """The line that opens a region's section."""
     return f"====== REGION {region} Total Size : {gb(size_bytes)} GB ======"
@@ -167,12 +117,10 @@ def repository_sort_key(repository: Repository) -> tuple[int, datetime]:
 
 
 def region_section(region: str, data: EcrRegion, usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
-                   now: datetime, usage_known: bool = True, consumers: ConsumerIndex | None = None) -> str:
+                   now: datetime, usage_known: bool = True) -> str:
     """A region's title, then its repositories by size, then by last push."""
     repositories = sorted(data.repositories, key=repository_sort_key, reverse=True)
-    others = consumers or ConsumerIndex()
-    blocks = [repository_block(region, repo, usage.users_of(repo), last_runs, now, usage_known, others.users_of(repo))
-              for repo in repositories]
+    blocks = [repository_block(region, repo, usage, last_runs, now, usage_known) for repo in repositories]
     return "\n".join([region_title(region, data.size_bytes), *blocks])
 
 
@@ -183,12 +131,12 @@ def empty_regions_line(regions: list[str]) -> list[str]:
     return [f"Regions scanned with no ECR repository ({len(regions)}): {', '.join(sorted(regions))}"]
 
 
-def regions_text(ecr: dict[str, EcrRegion], usage: dict[str, UsageIndex], last_runs: dict[LogGroupKey, LastRun],
-                 now: datetime, unjudged: tuple[str, ...] = (), consumers: ConsumerIndex | None = None) -> str:
+def regions_text(ecr: dict[str, EcrRegion], usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
+                 now: datetime, unjudged: tuple[str, ...] = ()) -> str:
     """Every region with repositories, largest first, then the regions that hold none (`unjudged`:
     those whose Lambda functions or other consumers were not all read)."""
     regions = sorted(ecr, key=lambda name: (-ecr[name].size_bytes, name))
-    sections = [region_section(region, ecr[region], usage[region], last_runs, now, region not in unjudged, consumers)
+    sections = [region_section(region, ecr[region], usage, last_runs, now, region not in unjudged)
                 for region in regions if ecr[region].repositories]
     empty = [region for region in regions if not ecr[region].repositories]
     return join_blocks(sections + ["\n".join(empty_regions_line(empty))])
@@ -209,41 +157,36 @@ def join_blocks(blocks: Iterable[str]) -> str:
     return "\n\n".join(block for block in blocks if block)
 
 
-def summary_lines(inventory: Inventory, limits: Thresholds) -> list[str]:
+def summary_totals_lines(findings: Findings) -> list[str]:
     """Totals, estimated cost and the five largest repositories."""
-    repositories = [(region, repo) for region, data in inventory.ecr.items() for repo in data.repositories]
-    total = sum(repo.size_bytes for _, repo in repositories)
-    archived = sum(repo.archived_size_bytes for _, repo in repositories)
-    images = sum(len(repo.images) for _, repo in repositories)
-    price = limits.price_per_gb_month
-    filled = sum(1 for data in inventory.ecr.values() if data.repositories)
+    totals, limits = findings.totals, findings.thresholds
     lines = [
         "====== SUMMARY ======",
-        f"regions : {filled} with repositories of {len(inventory.regions)} scanned"
-        f" / repositories : {len(repositories)} / images : {images} / total size : {gb(total)} GB"
-        f" / estimated storage cost : {usd(storage_cost(total - archived, archived, limits))} per month"
-        f" (at {usd(price)} per GB-month)",
+        f"regions : {totals.regions_with_repositories} with repositories of {totals.regions_scanned} scanned"
+        f" / repositories : {len(totals.repositories)} / images : {totals.images}"
+        f" / total size : {gb(totals.size_bytes)} GB"
+        f" / estimated storage cost : {usd(totals.monthly_cost)} per month"
+        f" (at {usd(limits.price_per_gb_month)} per GB-month)",
         "Sizes add up each image's layers, so layers shared between images count more than once:"
         " the size and the cost are upper bounds.",
     ]
-    largest = sorted(repositories, key=lambda pair: -pair[1].size_bytes)[:5]
     lines += [f"{rank}. {region} {repo.name} : {gb(repo.size_bytes)} GB"
               f" ({usd(repository_cost(repo, limits))} per month)"
-              for rank, (region, repo) in enumerate(largest, start=1)]
+              for rank, (region, repo) in enumerate(totals.largest_as_read, start=1)]
     return lines
 
 
-def storage_summary_lines(inventory: Inventory, limits: Thresholds) -> list[str]:
+def summary_storage_lines(findings: Findings) -> list[str]:
     """Archived storage and its price, what sizes leave out of an index, and the index manifests read."""
-    repositories = [repo for data in inventory.ecr.values() for repo in data.repositories]
-    archived = [image for repo in repositories for image in repo.archived]
+    totals, limits = findings.totals, findings.thresholds
+    repositories = [repo for _, repo in totals.repositories]
     lines = []
-    if archived:
-        size = sum(image.stored_bytes for image in archived)
+    if totals.archived_images:
         price = limits.archive_price_per_gb_month
-        lines.append(f"archived : {count(len(archived), 'image')}, {gb(size)} GB,"
-                     f" {usd(monthly_cost(size, price))} per month (at {usd(price)} per GB-month); an archived image"
-                     f" cannot be pulled until it is restored and is billed for at least {ARCHIVE_MINIMUM_DAYS} days")
+        lines.append(f"archived : {count(totals.archived_images, 'image')}, {gb(totals.archived_bytes)} GB,"
+                     f" {usd(monthly_cost(totals.archived_bytes, price))} per month (at {usd(price)} per GB-month);"
+                     f" an archived image cannot be pulled until it is restored and is billed for at least"
+                     f" {ARCHIVE_MINIMUM_DAYS} days")
     indexes = sum(len(repo.indexes) for repo in repositories)
     if indexes:
         read = sum(len(repo.index_children) for repo in repositories)
@@ -254,7 +197,13 @@ def storage_summary_lines(inventory: Inventory, limits: Thresholds) -> list[str]
     return lines
 
 
-def problem_summary_lines(problems: Iterable[ImageProblem]) -> list[str]:
+def summary_section(findings: Findings) -> list[str]:
+    """The details' SUMMARY section: totals, the largest, archived storage, and the images that will not run."""
+    return (summary_totals_lines(findings) + summary_storage_lines(findings)
+            + summary_problem_lines(findings.image_problems))
+
+
+def summary_problem_lines(problems: Iterable[ImageProblem]) -> list[str]:
     """The functions whose image Lambda can no longer pull or run, each with why."""
     lines = [f"- {problem.region} {problem.label} : {problem_text(problem)}" for problem in problems]
     return [f"Functions whose image will not run : {len(lines)}", *lines] if lines else []
@@ -282,7 +231,7 @@ def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds,
     return head + f"{nobody} and its last push was {days} days ago (over {limits.unused_days})" + tail
 
 
-def candidates_lines(findings: Findings) -> list[str]:
+def candidates_section(findings: Findings) -> list[str]:
     """The deletion candidates section; nothing is ever deleted by the report."""
     limits, candidates = findings.thresholds, findings.candidates
     total = sum(c.repository.size_bytes for c in candidates)
@@ -295,18 +244,17 @@ def candidates_lines(findings: Findings) -> list[str]:
     return lines
 
 
-def render(inventory: Inventory, findings: Findings, email: str, run_errors: tuple[ReadError, ...] = ()) -> str:
-    """The whole report: header, summary, regions, deletion candidates, what could not be read
+def render_details(inventory: Inventory, findings: Findings, email: str,
+                   run_errors: tuple[ReadError, ...] = ()) -> str:
+    """The whole details: header, summary, regions, deletion candidates, what could not be read
     (the inventory's errors, then the run's own, such as a failed export)."""
     return join_blocks([
         "\n".join(header_lines(email, findings.now)),
         "\n".join(consumer_text.legend_lines(inventory, findings)),
-        "\n".join(summary_lines(inventory, findings.thresholds) + storage_summary_lines(inventory, findings.thresholds)
-                  + problem_summary_lines(findings.image_problems)),
-        "\n".join(consumer_text.summary_lines(inventory, findings)),
+        "\n".join(summary_section(findings)),
+        "\n".join(consumer_text.usage_count_lines(inventory, findings)),
         regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now,
-                     tuple(findings.not_judged or findings.unjudged_regions),
-                     findings.consumers),
-        "\n".join(candidates_lines(findings)),
+                     tuple(findings.not_judged or findings.unjudged_regions)),
+        "\n".join(candidates_section(findings)),
         "\n".join(errors_section([*inventory.errors, *run_errors])),
     ])
