@@ -16,7 +16,7 @@ import requests
 
 from ecr_usage_report.analysis.rules import Thresholds
 from ecr_usage_report.aws.regions import RegionError, validate_regions
-from ecr_usage_report.inventory.consumers import KINDS, ConsumerSettings
+from ecr_usage_report.inventory.kinds import KINDS, ConsumerSettings
 from ecr_usage_report.redaction import register_secret, register_url
 
 EMAIL_ENV = "EMAIL"

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ecr_usage_report.inventory.consumers import ROLLBACK_STATE
+from ecr_usage_report.inventory.model import ROLLBACK_STATE
 from ecr_usage_report.inventory.model import Consumer, Function, Image, LastRun, LogGroupKey, Repository, repository_of
 
 LAMBDA_VERSION = "lambda version"

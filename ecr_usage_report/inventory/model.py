@@ -8,6 +8,8 @@ from typing import Mapping
 
 from ecr_usage_report.inventory import storage
 
+ROLLBACK_STATE = "rollback target"  # the state of a consumer that only a rollback would run (ECS, Lambda)
+
 LogGroupKey = tuple[str, str]  # (region, log group name)
 
 
@@ -257,3 +259,5 @@ class Inventory:
     errors: tuple[ReadError, ...]  # sorted
     consumers: dict[str, tuple[Consumer, ...]] = field(default_factory=dict)  # region -> what consumer readers found
     consumer_kinds: tuple[str, ...] = ()  # the consumer kinds read (CONSUMER_KINDS)
+    # how ERRORS names every consumer kind's readers: an error under one leaves its region's usage unknown
+    consumer_labels: tuple[str, ...] = ()

@@ -12,7 +12,7 @@ from ecr_usage_report.analysis.join import UsageIndex
 from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds,
                                              archive_minimum, last_run_of, monthly_cost, push_age, repository_cost,
                                              storage_cost)
-from ecr_usage_report.inventory.consumers import KINDS as CONSUMER_KINDS
+from ecr_usage_report.inventory.kinds import KINDS as CONSUMER_KINDS
 from ecr_usage_report.inventory.model import (Consumer, EcrRegion, Function, Inventory, LastRun, LogGroupKey,
                                               ReadError, Repository)
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
