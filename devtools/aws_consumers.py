@@ -79,7 +79,7 @@ def task_definition_key(arn: str) -> tuple[str, int]:
 
 
 class ConsumerServices:
-    """The layer's ECS, Batch, EKS, CodeBuild and SageMaker answers, and App Runner's; state is per region, as AWS keeps it."""
+    """The layer's ECS, Batch, EKS, CodeBuild, SageMaker and App Runner answers; state is per region, as AWS keeps it."""
 
     def __init__(self, layer: AwsLayer) -> None:
         self.layer = layer
@@ -330,7 +330,8 @@ class ConsumerServices:
                                   f" to {PROJECTS_PER_BATCH_GET}", 400)
 
         def with_not_found(doc: dict) -> None:
-            found = {name for project in doc.get("projects") or [] for name in (project.get("name"), project.get("arn"))}
+            found = {name for project in doc.get("projects") or []
+                     for name in (project.get("name"), project.get("arn"))}
             doc["projectsNotFound"] = [name for name in names if name not in found]
 
         return self.layer._rewrite(self.layer._forward(req), with_not_found)
@@ -339,8 +340,8 @@ class ConsumerServices:
         """Forward asking for every item, then answer one page of summaries as SageMaker does."""
         params = req.json()
         try:
-            offset, size = page_bounds({"nextToken": params.pop("NextToken", None),
-                                        "maxResults": params.pop("MaxResults", None)}, SAGEMAKER_PAGE, self.layer._shorten)
+            asked = {"nextToken": params.pop("NextToken", None), "maxResults": params.pop("MaxResults", None)}
+            offset, size = page_bounds(asked, SAGEMAKER_PAGE, self.layer._shorten)
         except ValueError:
             return error_response(req.service, "ValidationException", "Invalid NextToken or MaxResults", 400)
 

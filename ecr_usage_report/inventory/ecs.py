@@ -149,7 +149,8 @@ def batch_name(batch: Batch) -> str:
 
 def families_wanted(values: list[Any], settings: ConsumerSettings) -> RegionReader | None:
     """A reader of the task definition families that a region's services and schedules name, if any."""
-    named = [arn for value in values if isinstance(value, (EcsService, ScheduledTask)) for arn in value.task_definitions]
+    named = [arn for value in values if isinstance(value, (EcsService, ScheduledTask))
+             for arn in value.task_definitions]
     return task_definitions.reader(task_definitions.families_named(named),
                                    settings.ecs_rollback_revisions) if named else None
 

@@ -40,7 +40,8 @@ class RegionReader(Generic[Item, Value]):
 
 @dataclass(frozen=True)
 class FollowUp:
-    """A kind's second read of a region, once its reads there, and those of the kinds that feed it, are in."""
+    """A kind's second step in a region, once its reads there, and those of the kinds that feed it, are in:
+    a further read (or none), then the region's consumers of the kind from all it read."""
 
     # (the region's values of the kind and its feeders, settings) -> a reader of what they name, or None
     reader: Callable[[list[Any], ConsumerSettings], RegionReader | None]

@@ -69,7 +69,8 @@ def served_by(endpoints: list[str]) -> str:
     return f"served by endpoint{'s' if len(endpoints) > 1 else ''} {', '.join(endpoints)}"
 
 
-def model_consumers(region: str, values: list[Any], read: tuple[Any, ...], settings: ConsumerSettings) -> list[Consumer]:
+def model_consumers(region: str, values: list[Any], read: tuple[Any, ...],
+                    settings: ConsumerSettings) -> list[Consumer]:
     """Each model with an image, and the endpoints of the region that serve it."""
     endpoints = [value for value in values if isinstance(value, Endpoint)]
     return [Consumer(CONSUMER, model.name, region, model.images,
