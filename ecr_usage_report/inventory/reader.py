@@ -107,14 +107,19 @@ def done(read: ItemRead) -> Future[ItemRead]:
     return future
 
 
-def read_one(reader: RegionReader, client: Any, region: str, item: Any,
-             on_read: Callable[[str, Any], None] | None) -> ItemRead:
+def read(reader: RegionReader, client: Any, region: str, item: Any) -> ItemRead:
+    """One item's read: nothing for an item deleted since it was listed, any other AWS failure named."""
     try:
-        value, errors = reader.read_item(client, region, item)
+        return reader.read_item(client, region, item)
     except AWS_ERRORS as exc:
         if error_code(exc) in reader.gone:
             return None, []
         return None, [ReadError(region, reader.label, reader.item_name(item), error_message(exc))]
+
+
+def read_one(reader: RegionReader, client: Any, region: str, item: Any,
+             on_read: Callable[[str, Any], None] | None) -> ItemRead:
+    value, errors = read(reader, client, region, item)
     if value is not None and on_read is not None:
         on_read(region, value)
     return value, errors
