@@ -18,7 +18,7 @@ import boto3
 
 from ecr_usage_report import manual
 from ecr_usage_report.aws.clients import ClientFactory
-from ecr_usage_report.inventory import ecr
+from ecr_usage_report.inventory import ecr, reader
 from ecr_usage_report.inventory.model import EcrRegion
 
 
@@ -43,7 +43,8 @@ def get_repository_object(client: Any, repositoryName: str,
         The repository object; (repositoryName, error message) when ECR refuses;
         None when the repository was deleted after it was listed.
     """
-    repository, errors = ecr.read_repository(client, client.meta.region_name, repositoryName, repositoryUri)
+    repository, errors = reader.read(ecr.READER, client, client.meta.region_name,
+                                     {"repositoryName": repositoryName, "repositoryUri": repositoryUri})
     if repository is None:
         return (repositoryName, errors[0].message) if errors else None
     return manual.repository_object(repository, errors)

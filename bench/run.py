@@ -43,7 +43,7 @@ from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 from devtools.simulated_account import (MB, BatchJobSpec, EcsClusterSpec, EcsServiceSpec, EksClusterSpec,  # noqa: E402
                                         FunctionSpec, ImageSpec, RegionSpec, ScheduledTaskSpec, Seeder, WorkloadSpec)
 from ecr_usage_report.aws.clients import ClientFactory  # noqa: E402
-from ecr_usage_report.inventory.consumers import DEFAULT_ECS_ROLLBACK_REVISIONS  # noqa: E402
+from ecr_usage_report.inventory.kinds import DEFAULT_ECS_ROLLBACK_REVISIONS  # noqa: E402
 
 CHILD = ROOT / "bench" / "child.py"
 DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"

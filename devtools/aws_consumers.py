@@ -12,6 +12,10 @@ pairs here, and everything else as before.
 | Batch RegisterJobDefinition refuses `ecsProperties` | kept and answered by DescribeJobDefinitions (paged, 100 a page) |
 | EKS DescribeCluster: a made-up endpoint and CA | `eks_clusters[(region, name)]` sets them (a local Kubernetes API) |
 | no App Runner | CreateService, DescribeService, ListServices, PauseService, DeleteService |
+| CodeBuild ListProjects answers in one page | paged, 100 names a page |
+| BatchGetProjects takes any number of names and leaves out `projectsNotFound` | at most 100 (ValidationException); names what it did not find |
+| SageMaker ListModels answers in one page, each model whole | paged (10 by default, at most 100), each a summary: ModelName, ModelArn, CreationTime |
+| ListEndpoints pages 100 by default | 10 by default, at most 100 |
 """
 from __future__ import annotations
 
@@ -38,6 +42,11 @@ TASK_DEFINITION_PAGE = (100, 100)
 BATCH_PAGE = (100, 100)
 APP_RUNNER_PAGE = (None, 20)  # no MaxResults: every service in one answer, as App Runner documents
 APP_RUNNER_TARGET = "AppRunner"
+CODEBUILD_PAGE = (100, 100)  # ListProjects has no maxResults: 100 names a page
+PROJECTS_PER_BATCH_GET = 100
+SAGEMAKER_PAGE = (10, 100)
+MODEL_SUMMARY = ("ModelName", "ModelArn", "CreationTime")
+ENDPOINT_SUMMARY = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus")
 Handler = Callable[[Request], Response]
 
 
@@ -70,7 +79,7 @@ def task_definition_key(arn: str) -> tuple[str, int]:
 
 
 class ConsumerServices:
-    """The layer's ECS, Batch, EKS and App Runner answers; state is per region, as AWS keeps it."""
+    """The layer's ECS, Batch, EKS, CodeBuild, SageMaker and App Runner answers; state is per region, as AWS keeps it."""
 
     def __init__(self, layer: AwsLayer) -> None:
         self.layer = layer
@@ -105,6 +114,12 @@ class ConsumerServices:
             "CreateService": self._app_runner_create, "DescribeService": self._app_runner_describe,
             "ListServices": self._app_runner_list, "PauseService": self._app_runner_pause,
             "DeleteService": self._app_runner_delete}.items()})
+        routes.update({
+            ("codebuild", "ListProjects"): partial(self._page, key="projects", limits=CODEBUILD_PAGE),
+            ("codebuild", "BatchGetProjects"): self._batch_get_projects,
+            ("sagemaker", "ListModels"): partial(self._sagemaker_page, key="Models", fields=MODEL_SUMMARY),
+            ("sagemaker", "ListEndpoints"): partial(self._sagemaker_page, key="Endpoints", fields=ENDPOINT_SUMMARY),
+        })
         return routes
 
     def reset(self) -> None:
@@ -304,6 +319,41 @@ class ConsumerServices:
                 cluster.update(self.eks_clusters.get((req.region, cluster.get("name", "")), {}))
 
         return self.layer._rewrite(self.layer._forward(req), with_override)
+
+    # ---- CodeBuild and SageMaker ---------------------------------------------
+
+    def _batch_get_projects(self, req: Request) -> Response:
+        names = req.json().get("names") or []
+        if len(names) > PROJECTS_PER_BATCH_GET:
+            return error_response(req.service, "ValidationException", "1 validation error detected: Value at"
+                                  " 'names' failed to satisfy constraint: Member must have length less than or equal"
+                                  f" to {PROJECTS_PER_BATCH_GET}", 400)
+
+        def with_not_found(doc: dict) -> None:
+            found = {name for project in doc.get("projects") or []
+                     for name in (project.get("name"), project.get("arn"))}
+            doc["projectsNotFound"] = [name for name in names if name not in found]
+
+        return self.layer._rewrite(self.layer._forward(req), with_not_found)
+
+    def _sagemaker_page(self, req: Request, key: str, fields: tuple[str, ...]) -> Response:
+        """Forward asking for every item, then answer one page of summaries as SageMaker does."""
+        params = req.json()
+        try:
+            asked = {"nextToken": params.pop("NextToken", None), "maxResults": params.pop("MaxResults", None)}
+            offset, size = page_bounds(asked, SAGEMAKER_PAGE, self.layer._shorten)
+        except ValueError:
+            return error_response(req.service, "ValidationException", "Invalid NextToken or MaxResults", 400)
+
+        def one_page(doc: dict) -> None:
+            summaries = [{field: item[field] for field in fields if field in item} for item in doc.get(key) or []]
+            doc[key], token = cut(summaries, offset, size)
+            doc.pop("NextToken", None)
+            if token:
+                doc["NextToken"] = token
+
+        everything = {**params, "MaxResults": 10**6} if key == "Endpoints" else params  # moto pages endpoints at 100
+        return self.layer._rewrite(self.layer._forward(req, json.dumps(everything).encode()), one_page)
 
     # ---- App Runner ----------------------------------------------------------
 

@@ -120,6 +120,23 @@ class AppRunnerSpec:
 
 
 @dataclass
+class CodeBuildSpec:
+    """A CodeBuild project whose builds run in `image`."""
+
+    name: str
+    image: ImageRef
+
+
+@dataclass
+class SageMakerModelSpec:
+    """A SageMaker model of one container, and the endpoints that serve it (each with its own config)."""
+
+    name: str
+    image: ImageRef
+    endpoints: tuple[str, ...] = ()
+
+
+@dataclass
 class WorkloadSpec:
     """A Kubernetes workload: "deployment", "statefulset", "daemonset", "job", "cronjob" or "pod". A
     Deployment's `pods` run through a ReplicaSet and report the digest they run."""
@@ -156,6 +173,8 @@ class RegionSpec:
     eks_clusters: list[EksClusterSpec] = field(default_factory=list)
     lifecycle_policies: dict[str, str] = field(default_factory=dict)  # repository -> its lifecycle policy text
     repository_policies: dict[str, str] = field(default_factory=dict)  # repository -> its repository policy text
+    codebuild_projects: list[CodeBuildSpec] = field(default_factory=list)
+    sagemaker_models: list[SageMakerModelSpec] = field(default_factory=list)
 
 
 def manifest_for(key: str) -> str:
@@ -328,7 +347,8 @@ class Seeder:
         return uri + f":{reference}"
 
     def seed_consumers(self, spec: RegionSpec, role: str) -> None:
-        """ECS, scheduled tasks, Batch, App Runner and EKS, in that order (schedules name task definitions)."""
+        """ECS, scheduled tasks, Batch, App Runner, EKS, CodeBuild and SageMaker, in that order (schedules
+        name task definitions)."""
         self.seed_ecs(spec)
         self.seed_schedules(spec, role)
         batch = self.client("batch", spec.name) if spec.batch_jobs else None
@@ -351,6 +371,26 @@ class Seeder:
                 runner.pause_service(ServiceArn=arn)
         for cluster in spec.eks_clusters:
             self.seed_eks(spec.name, cluster, role)
+        self.seed_builds_and_models(spec, role)
+
+    def seed_builds_and_models(self, spec: RegionSpec, role: str) -> None:
+        """CodeBuild projects, then SageMaker models and the endpoints serving them."""
+        codebuild = self.client("codebuild", spec.name) if spec.codebuild_projects else None
+        for project in spec.codebuild_projects:
+            codebuild.create_project(
+                name=project.name, source={"type": "S3", "location": f"lab-sources/{project.name}.zip"},
+                artifacts={"type": "NO_ARTIFACTS"}, serviceRole=role,
+                environment={"type": "LINUX_CONTAINER", "image": self.image_uri(spec.name, project.image),
+                             "computeType": "BUILD_GENERAL1_SMALL", "imagePullCredentialsType": "SERVICE_ROLE"})
+        sagemaker = self.client("sagemaker", spec.name) if spec.sagemaker_models else None
+        for model in spec.sagemaker_models:
+            sagemaker.create_model(ModelName=model.name, ExecutionRoleArn=role,
+                                   PrimaryContainer={"Image": self.image_uri(spec.name, model.image)})
+            for endpoint in model.endpoints:
+                sagemaker.create_endpoint_config(EndpointConfigName=endpoint, ProductionVariants=[{
+                    "VariantName": "all", "ModelName": model.name, "InitialInstanceCount": 1,
+                    "InstanceType": "ml.m5.large"}])
+                sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=endpoint)
 
     def seed_ecs(self, spec: RegionSpec) -> None:
         if not (spec.task_definitions or spec.ecs_clusters):
@@ -495,6 +535,9 @@ def demo_account() -> list[RegionSpec]:
         FunctionSpec("ml-inference-batch", ("ddps/ml-inference", "2025.06"), no_streams=True),
         FunctionSpec("usage-report-zip", None, last_run_days_ago=30),
     ]
+    seoul.codebuild_projects = [CodeBuildSpec("image-resize-build", ("ddps/image-resize", "latest"))]
+    seoul.sagemaker_models = [SageMakerModelSpec("ml-inference-2025", ("ddps/ml-inference", "2025.06"),
+                                                 endpoints=("ml-inference-live",))]
     virginia = RegionSpec("us-east-1")
     virginia.repositories = {"experiments/gpu-bench": [  # a multi-platform build: an index of two platform images
         ImageSpec(["cuda12"], 0, 190, platforms=(("linux/amd64", int(3.0 * GB)), ("linux/arm64", int(2.8 * GB))))]}

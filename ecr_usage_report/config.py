@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from ecr_usage_report.analysis.rules import Thresholds
 from ecr_usage_report.aws.regions import RegionError, validate_regions
 from ecr_usage_report.deliver.slack_settings import SlackSettings, load_slack
-from ecr_usage_report.inventory.consumers import KINDS, ConsumerSettings
+from ecr_usage_report.inventory.kinds import KINDS, ConsumerSettings
 from ecr_usage_report.setting import ConfigError, choice, parse_bool, parse_number, shown
 
 __all__ = ["ConfigError", "DEFAULT_MAX_WORKERS", "Settings", "dry_run_of", "load", "max_workers"]

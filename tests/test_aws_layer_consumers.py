@@ -1,5 +1,5 @@
-"""The simulated AWS's consumer services (devtools.aws_consumers): where moto 5.2.5's ECS, Batch and
-EKS differ from AWS the layer answers as AWS does, and it answers App Runner, which moto lacks."""
+"""The simulated AWS's consumer services (devtools.aws_consumers): where moto 5.2.5's ECS, Batch, EKS,
+CodeBuild and SageMaker differ from AWS the layer answers as AWS does, and it answers App Runner, which moto lacks."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -200,6 +200,55 @@ def test_app_runner_services_are_created_listed_described_paused_and_deleted(ser
     with pytest.raises(ClientError) as err:
         runner.create_service(ServiceName="site-00", SourceConfiguration=source)
     assert err.value.response["Error"]["Code"] == "InvalidRequestException"
+
+
+# ---- CodeBuild and SageMaker -----------------------------------------------------------
+
+
+def project(codebuild: Any, name: str, image: str) -> None:
+    codebuild.create_project(name=name, source={"type": "S3", "location": "builds/source.zip"},
+                             artifacts={"type": "NO_ARTIFACTS"}, serviceRole=f"arn:aws:iam::{ACCOUNT}:role/build",
+                             environment={"type": "LINUX_CONTAINER", "image": image, "computeType": "BUILD_GENERAL1_SMALL"})
+
+
+def test_codebuild_pages_projects_and_batch_gets_at_most_100_naming_what_it_did_not_find(
+        server: LayeredMotoServer) -> None:
+    codebuild = client(server, "codebuild", config=NO_RETRY)
+    for index in range(103):
+        project(codebuild, f"p{index:03d}", f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/build:v{index}")
+    first = codebuild.list_projects()
+    assert len(first["projects"]) == 100 and first["nextToken"]  # ListProjects: 100 names a page
+    assert len(codebuild.list_projects(nextToken=first["nextToken"])["projects"]) == 3
+    with pytest.raises(ClientError) as err:
+        codebuild.batch_get_projects(names=[f"p{index:03d}" for index in range(101)])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    answer = codebuild.batch_get_projects(names=["p000", "gone"])
+    assert [p["environment"]["image"] for p in answer["projects"]] == [
+        f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/build:v0"]
+    assert answer["projectsNotFound"] == ["gone"]
+
+
+def test_sagemaker_lists_models_and_endpoints_in_pages_of_summaries(server: LayeredMotoServer) -> None:
+    sagemaker = client(server, "sagemaker", config=NO_RETRY)
+    image = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/model:v1"
+    for index in range(12):
+        sagemaker.create_model(ModelName=f"m{index:02d}", PrimaryContainer={"Image": image},
+                               ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm")
+        sagemaker.create_endpoint_config(EndpointConfigName=f"c{index:02d}", ProductionVariants=[{
+            "VariantName": "all", "ModelName": f"m{index:02d}", "InitialInstanceCount": 1,
+            "InstanceType": "ml.t2.medium"}])
+        sagemaker.create_endpoint(EndpointName=f"e{index:02d}", EndpointConfigName=f"c{index:02d}")
+    first = sagemaker.list_models()
+    assert len(first["Models"]) == 10 and first["NextToken"]  # 10 a page by default
+    assert set(first["Models"][0]) == {"ModelName", "ModelArn", "CreationTime"}  # a summary, not the model
+    assert len(sagemaker.list_models(NextToken=first["NextToken"])["Models"]) == 2
+    assert len(sagemaker.list_models(MaxResults=100)["Models"]) == 12
+    endpoints = sagemaker.list_endpoints()
+    assert len(endpoints["Endpoints"]) == 10 and endpoints["NextToken"]
+    assert sagemaker.describe_model(ModelName="m00")["PrimaryContainer"]["Image"] == image
+    with pytest.raises(ClientError) as err:
+        sagemaker.describe_model(ModelName="gone")
+    assert err.value.response["Error"]["Code"] == "ValidationException"  # as SageMaker answers a missing model
 
 
 # ---- failures and quotas -----------------------------------------------------------------

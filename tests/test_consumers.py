@@ -118,7 +118,7 @@ def test_consumer_lines_say_when_it_last_ran_and_its_state(account):
 def test_legend_and_summary_count_consumers_by_kind(account):
     report = dry_run().report
     assert ('other consumers, each listed under the repositories it uses as "- <kind> <name>" (kinds read: ecs,'
-            " eventbridge, scheduler, batch, apprunner, eks, lambda-versions) : apprunner service 1,"
+            " eventbridge, scheduler, batch, apprunner, eks, codebuild, sagemaker, lambda-versions) : apprunner service 1,"
             " batch job-definition 1, ecs service 1, ecs task 1, ecs task-definition 1, eks cronjob 1,"
             " eks deployment 1, eks pod 1, eventbridge rule 1, lambda version 1, scheduler schedule 1") in report
     assert ("consumers using these repositories : 12 (lambda function 1, apprunner service 1, batch job-definition 1,"
@@ -234,7 +234,7 @@ def test_json_export_version_2_names_each_repositorys_consumers_and_keeps_versio
     document = json.loads(render(dry_run(), "json"))
     assert document["schema_version"] == 2
     assert document["settings"]["consumer_kinds"] == ["ecs", "eventbridge", "scheduler", "batch", "apprunner", "eks",
-                                                      "lambda-versions"]
+                                                      "codebuild", "sagemaker", "lambda-versions"]
     svc = next(r for r in document["repositories"] if r["name"] == "svc-by-tag")
     host = f"123456789012.dkr.ecr.{VIRGINIA}.amazonaws.com"
     assert svc["consumers"] == [{"kind": "ecs service", "name": "prod/web", "region": VIRGINIA, "last_run_at": None,

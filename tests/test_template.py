@@ -18,6 +18,7 @@ from botocore import xform_name
 import lambda_function
 from devtools.fake_slack import BOT_TOKEN, CHANNEL
 from devtools.simulated_account import demo_account
+from ecr_usage_report.inventory.consumers import DECLARED
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -26,7 +27,7 @@ CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.clie
 SERVICE_KEYWORD = "service"  # a reader declared with service="ecr" reads through that service's clients
 PAGINATOR_METHODS = {"get_paginator", "can_paginate", "get_waiter"}  # their first argument names the operation
 FUNCTION = "ReportFunction"
-READ_ACTIONS_OF_OTHER_VERBS = {"BatchGetImage"}  # IAM's access level for ecr:BatchGetImage is Read
+READ_ACTIONS_OF_OTHER_VERBS = {"BatchGetImage", "BatchGetProjects"}  # IAM's access level for both is Read
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -370,3 +371,9 @@ def test_the_reports_role_is_kept_off_pull_times_in_its_region_unless_asked_not_
     assert exclusion["Type"] == "AWS::ECR::PullTimeUpdateExclusion" and exclusion["Condition"] == "ExcludesFromPullTimes"
     assert exclusion["Properties"] == {"PrincipalArn": {"Fn::GetAtt": [f"{FUNCTION}Role", "Arn"]}}
     assert not any("PullTimeUpdateExclusion" in action for action in policy_actions())  # the function only reads
+
+
+def test_the_consumers_statement_allows_exactly_what_the_declared_kinds_need():
+    declared = {action for kind in DECLARED for action in kind.actions}
+    statement = next(statement for statement in inline_statements() if statement["Sid"] == "ReadConsumers")
+    assert set(statement["Action"]) == declared, differences(declared, set(statement["Action"]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from ecr_usage_report.inventory.consumers import ROLLBACK_STATE
+from ecr_usage_report.inventory.model import ROLLBACK_STATE
 from ecr_usage_report.inventory.model import Consumer, Function, Image, LastRun, LogGroupKey, Repository
 from ecr_usage_report.inventory.references import Use, canonical_image, repository_of
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ecr_usage_report.analysis.join import LAMBDA_FUNCTION, LAMBDA_VERSION, UsageIndex
-from ecr_usage_report.inventory.consumers import LABELS
 from ecr_usage_report.inventory.model import Consumer, Function, Inventory, LastRun, LogGroupKey, Repository
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS, BYTES_PER_GB
 
@@ -127,7 +126,7 @@ def not_judged(inventory: Inventory) -> dict[str, tuple[str, ...]]:
     gaps: dict[str, list[str]] = {}
     for region in sorted({error.region for error in inventory.errors}):
         kinds = {error.service for error in inventory.errors if error.region == region}
-        if unread := [label for label in LABELS if label in kinds]:
+        if unread := [label for label in inventory.consumer_labels if label in kinds]:
             gaps[region] = unread
     reasons = {}
     for region, data in sorted(inventory.ecr.items()):

@@ -1,15 +1,14 @@
-"""App Runner reader: every service whose source is a container image, and that image."""
+"""The App Runner kind: every service whose source is a container image, and that image."""
 from __future__ import annotations
 
 from typing import Any
 
-from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
 from ecr_usage_report.inventory.model import Consumer, ReadError
-from ecr_usage_report.inventory.reader import RegionReader, token_pages
+from ecr_usage_report.inventory.reader import ConsumerKind, token_pages
 
 SERVICE = "apprunner"
 LABEL = "App Runner"
-KIND = "apprunner service"
+CONSUMER = "apprunner service"
 VANISHED = "ResourceNotFoundException"
 GONE = "DELETED"
 
@@ -22,19 +21,15 @@ def list_services(client: Any) -> list[dict[str, Any]]:
 
 
 def read_service(client: Any, region: str, summary: dict[str, Any]) -> tuple[Consumer | None, list[ReadError]]:
-    """A service's image source; None for a source code service, or one deleted after it was listed."""
-    name = summary["ServiceName"]
-    try:
-        service = client.describe_service(ServiceArn=summary["ServiceArn"]).get("Service", {})
-    except AWS_ERRORS as exc:
-        if error_code(exc) == VANISHED:
-            return None, []
-        return None, [ReadError(region, LABEL, name, error_message(exc))]
+    """A service's image source; None for a source code service."""
+    service = client.describe_service(ServiceArn=summary["ServiceArn"]).get("Service", {})
     image = ((service.get("SourceConfiguration") or {}).get("ImageRepository") or {}).get("ImageIdentifier")
     if not image:
         return None, []
-    return Consumer(KIND, name, region, (image,), state=service.get("Status", "")), []
+    return Consumer(CONSUMER, summary["ServiceName"], region, (image,), state=service.get("Status", "")), []
 
 
-READER: RegionReader[dict[str, Any], Consumer] = RegionReader(
-    service=SERVICE, label=LABEL, list_items=list_services, read_item=read_service)
+KIND = ConsumerKind(
+    word="apprunner", label=LABEL, service=SERVICE, list_items=list_services, read_item=read_service,
+    item_name=lambda summary: summary["ServiceName"], gone=(VANISHED,),
+    actions=("apprunner:ListServices", "apprunner:DescribeService"))

@@ -1,4 +1,4 @@
-"""AWS Batch reader: every ACTIVE job definition and the images its containers would run.
+"""The AWS Batch kind: every ACTIVE job definition and the images its containers would run.
 
 A job definition is not running when the report runs, but any job submitted to it runs its images.
 Container, ECS and EKS properties are read, for single-node and multi-node jobs alike.
@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ecr_usage_report.inventory.model import Consumer, ReadError
-from ecr_usage_report.inventory.reader import RegionReader
+from ecr_usage_report.inventory.reader import ConsumerKind
 
 SERVICE = "batch"
 LABEL = "Batch"
-KIND = "batch job-definition"
+CONSUMER = "batch job-definition"
 PAGE_SIZE = 100  # DescribeJobDefinitions' most
 
 
@@ -44,9 +44,9 @@ def images_of(definition: dict[str, Any]) -> tuple[str, ...]:
 def consumer_of(client: Any, region: str, definition: dict[str, Any]) -> tuple[Consumer | None, list[ReadError]]:
     """A job definition as the listing told it (no call)."""
     name = f"{definition['jobDefinitionName']}:{definition['revision']}"
-    return Consumer(KIND, name, region, images_of(definition), state=definition.get("type", "")), []
+    return Consumer(CONSUMER, name, region, images_of(definition), state=definition.get("type", "")), []
 
 
-READER: RegionReader[dict[str, Any], Consumer] = RegionReader(
-    service=SERVICE, label=LABEL, list_items=list_job_definitions, read_item=consumer_of,
-    needs_call=lambda definition: False)
+KIND = ConsumerKind(
+    word="batch", label=LABEL, service=SERVICE, list_items=list_job_definitions, read_item=consumer_of,
+    needs_call=lambda definition: False, actions=("batch:DescribeJobDefinitions",))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.scheduler import RegionScheduler
 from ecr_usage_report.inventory import consumers, ecr, functions, reader
-from ecr_usage_report.inventory.consumers import KINDS, ConsumerSettings
+from ecr_usage_report.inventory.kinds import KINDS, ConsumerSettings
 from ecr_usage_report.inventory.logs import LastRunLookups, lookup_errors
 from ecr_usage_report.inventory.model import EcrRegion, Inventory
 
@@ -34,4 +34,5 @@ def collect(clients: ClientFactory, scheduler: RegionScheduler, regions: list[st
                             + lookup_errors(last_runs))),
         consumers=found,
         consumer_kinds=tuple(kind for kind in KINDS if kind in settings.kinds),
+        consumer_labels=consumers.LABELS,
     )

@@ -1,46 +1,28 @@
-"""Every consumer kind besides Lambda functions, read in every region that offers it, on the run's scheduler.
+"""Every consumer kind besides Lambda functions (inventory/kinds.py lists them), read in every region
+that offers it, on the run's scheduler.
 
-ECS services, tasks and scheduled tasks are read first; the task definitions they name (and each
-family's newest ACTIVE revisions) are described as soon as those are in, beside the other kinds.
+A kind with a follow-up (ECS: the task definitions its services, and the schedules that feed it,
+name) starts it in a region as soon as its reads and its feeders' there are in, beside the other kinds.
 Lambda rollback versions are read by the Lambda reader itself (inventory/functions.py).
 """
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any, Callable, Iterable, Iterator
 
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.scheduler import RegionScheduler
-from ecr_usage_report.inventory import apprunner, batch, ecs, eks, reader, schedules
-from ecr_usage_report.inventory.ecs import EcsService, EcsTask, FamilyRead, task_definition_ref
+from ecr_usage_report.inventory import reader
+from ecr_usage_report.inventory.kinds import READ_KINDS, ConsumerSettings
 from ecr_usage_report.inventory.model import Consumer, ReadError
-from ecr_usage_report.inventory.schedules import ScheduledTask
+from ecr_usage_report.inventory.reader import ConsumerKind
 
-ECS, EVENTBRIDGE, SCHEDULER, BATCH, APP_RUNNER, EKS, LAMBDA_VERSIONS = (
-    "ecs", "eventbridge", "scheduler", "batch", "apprunner", "eks", "lambda-versions")
-KINDS = (ECS, EVENTBRIDGE, SCHEDULER, BATCH, APP_RUNNER, EKS, LAMBDA_VERSIONS)  # CONSUMER_KINDS' words
-DEFAULT_ECS_ROLLBACK_REVISIONS = 3
-DEFAULT_LAMBDA_ROLLBACK_VERSIONS = 1
+DECLARED: tuple[ConsumerKind, ...] = tuple(import_module(f"{__package__}.{word}").KIND for word in READ_KINDS)
 # How ERRORS names each kind's readers: an error under one of these leaves its region's usage unknown.
-LABELS = (ecs.LABEL, schedules.RULES_LABEL, schedules.SCHEDULES_LABEL, batch.LABEL, apprunner.LABEL, eks.LABEL)
-TASK_KIND, SERVICE_KIND, REVISION_KIND = "ecs task", "ecs service", "ecs task-definition"
-ROLLBACK_STATE = "rollback target"
+LABELS = tuple(kind.label for kind in DECLARED)
 Pending = dict[str, Future[reader.Listing]]
-
-
-@dataclass(frozen=True)
-class ConsumerSettings:
-    """Which consumer kinds a run reads, and how many rollback targets of each."""
-
-    kinds: frozenset[str] = frozenset(KINDS)
-    ecs_rollback_revisions: int = DEFAULT_ECS_ROLLBACK_REVISIONS  # newest ACTIVE revisions of each family used
-    lambda_rollback_versions: int = DEFAULT_LAMBDA_ROLLBACK_VERSIONS  # newest published versions of each function
-
-    @property
-    def lambda_versions(self) -> int:
-        """How many rollback versions the Lambda reader reads of each image function."""
-        return self.lambda_rollback_versions if LAMBDA_VERSIONS in self.kinds else 0
 
 
 @dataclass
@@ -53,55 +35,65 @@ class PendingConsumers:
     started: dict[str, Pending] = field(default_factory=dict)
 
 
+@dataclass
+class FollowingUp:
+    """A kind with a follow-up: each region's values of it and its feeders, and the follow-up reads started."""
+
+    kind: ConsumerKind
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    started: Pending = field(default_factory=dict)
+
+
 def start(clients: ClientFactory, scheduler: RegionScheduler, regions: list[str],
           settings: ConsumerSettings) -> PendingConsumers:
     """Queue every asked kind's listing in every region; one that does not offer its service holds none."""
-    readers = {ECS: ecs.CLUSTERS, EVENTBRIDGE: schedules.RULES, SCHEDULER: schedules.SCHEDULES,
-               BATCH: batch.READER, APP_RUNNER: apprunner.READER,
-               EKS: eks.reader(lambda region: clients.get("sts", region))}
     pending = PendingConsumers(clients, scheduler, settings)
-    for kind, kind_reader in readers.items():
-        if kind in settings.kinds:
-            pending.started[kind] = reader.start(replace(kind_reader, where_offered=True), clients, scheduler, regions)
+    for kind in DECLARED:
+        if kind.word in settings.kinds:
+            pending.started[kind.word] = reader.start(kind.for_run(clients), clients, scheduler, regions)
     return pending
 
 
 def finish(pending: PendingConsumers) -> tuple[dict[str, tuple[Consumer, ...]], list[ReadError]]:
-    """Every consumer found, by region, and every error. The task definitions that a region's ECS
-    services and schedules name are described as soon as that region's are read, beside the rest."""
+    """Every consumer found, by region, and every error. A kind's follow-up in a region is started as
+    soon as that region's reads of it and its feeders are in, and read after the other kinds."""
     errors: list[ReadError] = []
 
-    def done(started: dict[str, Future[reader.Listing]]) -> dict[str, tuple]:
+    def done(started: Pending) -> dict[str, tuple]:
         values, kind_errors = reader.finish(started)
         errors.extend(kind_errors)
         return values
 
-    first = [pending.started.get(kind, {}) for kind in (ECS, EVENTBRIDGE, SCHEDULER)]
-    clusters: dict[str, tuple] = {}
-    scheduled: dict[str, tuple[ScheduledTask, ...]] = {}
-    families: dict[str, Future[reader.Listing]] = {}
-    for region in regions_as_read(first):
-        ecs_read, rules, timetables = (done({region: kind[region]} if region in kind else {}) for kind in first)
-        clusters.update(ecs_read)
-        scheduled[region] = rules.get(region, ()) + timetables.get(region, ())
-        wanted = families_wanted(ecs_read, {region: scheduled[region]})
-        if wanted:
-            families.update(reader.start(ecs.task_definitions_reader(wanted, pending.settings.ecs_rollback_revisions),
-                                         pending.clients, pending.scheduler, [region]))
+    following = [start_follow_ups(pending, kind, done) for kind in DECLARED if kind.follow_up is not None]
     found: dict[str, list[Consumer]] = {}
-    for kind in (BATCH, APP_RUNNER, EKS):
-        for region, values in done(pending.started.get(kind, {})).items():
-            found.setdefault(region, []).extend(flatten(values))
-    described = done(families)
-    for region in sorted({*clusters, *scheduled}):
-        by_family = {read.family: read for read in described.get(region, ())}
-        found.setdefault(region, []).extend(ecs_consumers(
-            region, flatten(clusters.get(region, ())), scheduled.get(region, ()), by_family,
-            pending.settings.ecs_rollback_revisions))
+    for kind in DECLARED:
+        if kind.follow_up is None and not kind.feeds:
+            for region, values in done(pending.started.get(kind.word, {})).items():
+                found.setdefault(region, []).extend(flatten(values))
+    for follow in following:
+        read = done(follow.started)
+        for region, values in sorted(follow.values.items()):
+            found.setdefault(region, []).extend(
+                follow.kind.follow_up.consumers(region, values, read.get(region, ()), pending.settings))
     return {region: tuple(consumers) for region, consumers in sorted(found.items())}, errors
 
 
-def regions_as_read(started: list[dict[str, Future[reader.Listing]]]) -> Iterator[str]:
+def start_follow_ups(pending: PendingConsumers, kind: ConsumerKind,
+                     done: Callable[[Pending], dict[str, tuple]]) -> FollowingUp:
+    """Wait for each region's reads of the kind and its feeders, the soonest first, and start its follow-up there."""
+    group = [kind, *(feeder for feeder in DECLARED if feeder.feeds == kind.word)]
+    started = [pending.started.get(member.word, {}) for member in group]
+    follow = FollowingUp(kind)
+    for region in regions_as_read(started):
+        follow.values[region] = [value for listing in started if region in listing
+                                 for value in flatten(done({region: listing[region]}).get(region, ()))]
+        follow_reader = kind.follow_up.reader(follow.values[region], pending.settings)
+        if follow_reader is not None:
+            follow.started.update(reader.start(follow_reader, pending.clients, pending.scheduler, [region]))
+    return follow
+
+
+def regions_as_read(started: list[Pending]) -> Iterator[str]:
     """Each region once every reader's listing there, and every read that listing queued, is done:
     the soonest first (only the calling thread waits)."""
     outstanding: dict[str, set[Future]] = {}
@@ -128,57 +120,3 @@ def regions_as_read(started: list[dict[str, Future[reader.Listing]]]) -> Iterato
 def flatten(values: Iterable) -> list:
     """Reads that found one value or several, as one list."""
     return [item for value in values for item in (value if isinstance(value, tuple) else (value,))]
-
-
-def families_wanted(clusters: dict[str, tuple], scheduled: dict[str, tuple[ScheduledTask, ...]]
-                    ) -> dict[str, dict[str, set[int | None]]]:
-    """Each region's task definition families that services and schedules name, with the revisions named."""
-    references: dict[str, list[str]] = {}
-    for region, values in clusters.items():
-        references.setdefault(region, []).extend(
-            arn for read in flatten(values) if isinstance(read, EcsService) for arn in read.task_definitions)
-    for region, tasks in scheduled.items():
-        references.setdefault(region, []).extend(arn for task in tasks for arn in task.task_definitions)
-    return {region: ecs.families_named(named) for region, named in references.items() if named}
-
-
-def definition_images(references: Iterable[str], families: dict[str, FamilyRead]) -> tuple[str, ...]:
-    """The images of the task definitions named (a definition that could not be read adds none; its error is named)."""
-    images: list[str] = []
-    for reference in references:
-        family, revision = task_definition_ref(reference)
-        definition = families[family].named(revision) if family in families else None
-        images += definition.images if definition else ()
-    return tuple(dict.fromkeys(images))
-
-
-def ecs_consumers(region: str, reads: list, scheduled: Iterable[ScheduledTask], families: dict[str, FamilyRead],
-                  rollback_revisions: int) -> list[Consumer]:
-    """Services, task groups, scheduled tasks, then each family's newest ACTIVE revisions that nothing
-    above names (what a rollback would deploy)."""
-    consumers, named = [], set()
-    for service in (read for read in reads if isinstance(read, EcsService)):
-        consumers.append(Consumer(SERVICE_KIND, f"{service.cluster}/{service.name}", region,
-                                  definition_images(service.task_definitions, families), state=service.state))
-        named.update(map(task_definition_ref, service.task_definitions))
-    groups: dict[tuple[str, str], list[EcsTask]] = {}
-    for task in (read for read in reads if isinstance(read, EcsTask)):
-        groups.setdefault((task.cluster, task.group), []).append(task)
-    for (cluster, group), tasks in sorted(groups.items()):
-        started = [task.started_at for task in tasks if task.started_at]
-        statuses = sorted({task.status.lower() for task in tasks if task.status})
-        consumers.append(Consumer(TASK_KIND, f"{cluster}/{group}", region,
-                                  tuple(dict.fromkeys(image for task in tasks for image in task.images)),
-                                  max(started, default=None), f"{len(tasks)} {'/'.join(statuses) or 'tasks'}"))
-    for task in scheduled:
-        consumers.append(Consumer(task.kind, task.name, region, definition_images(task.task_definitions, families),
-                                  state=task.state))
-        named.update(map(task_definition_ref, task.task_definitions))
-    for family, read in sorted(families.items()):
-        named_latest = (family, None) in named
-        for rank, revision in enumerate(read.newest[:rollback_revisions]):
-            if (family, revision) in named or (rank == 0 and named_latest):
-                continue
-            consumers.append(Consumer(REVISION_KIND, f"{family}:{revision}", region,
-                                      read.revisions[revision].images, state=ROLLBACK_STATE))
-    return consumers

@@ -135,19 +135,14 @@ def listed_manifests(manifest: str) -> tuple[str, ...] | None:
 
 def read_repository(client: Any, region: str, name: str, uri: str) -> tuple[Repository | None, list[ReadError]]:
     """One repository with every image, active and archived (every DescribeImages page), and what its
-    indexes hold; None when it could not be read (the error given) or was deleted after it was listed
-    (no error: it is gone). An index manifest that cannot be read is named in the errors."""
-    try:
-        every_status = {"filter": EVERY_STATUS} if reads_archived(client) else {}
-        pages = client.get_paginator("describe_images").paginate(
-            repositoryName=name, **every_status, PaginationConfig={"PageSize": PAGE_SIZE})
-        images = tuple(image_of(detail, uri) for page in pages for detail in page.get("imageDetails", []))
-        has_lifecycle, lifecycle_text, lifecycle_error = lifecycle_policy(client, name)
-        shared, shared_text, shared_error = repository_policy(client, name)
-    except AWS_ERRORS as exc:
-        if error_code(exc) == VANISHED:
-            return None, []
-        return None, [ReadError(region, LABEL, name, error_message(exc))]
+    indexes hold; an index manifest that cannot be read is named in the errors. Read it through
+    `reader.read(READER, ...)`, which passes over a repository deleted since it was listed."""
+    every_status = {"filter": EVERY_STATUS} if reads_archived(client) else {}
+    pages = client.get_paginator("describe_images").paginate(
+        repositoryName=name, **every_status, PaginationConfig={"PageSize": PAGE_SIZE})
+    images = tuple(image_of(detail, uri) for page in pages for detail in page.get("imageDetails", []))
+    has_lifecycle, lifecycle_text, lifecycle_error = lifecycle_policy(client, name)
+    shared, shared_text, shared_error = repository_policy(client, name)
     children, errors = index_children(client, region, name, images)
     errors += [ReadError(region, LABEL, name, error) for error in (lifecycle_error, shared_error) if error]
     return Repository(name, uri, images, has_lifecycle, children, lifecycle_text, shared, shared_text), errors
@@ -159,4 +154,5 @@ def read_listed(client: Any, region: str, listed: dict[str, Any]) -> tuple[Repos
 
 
 READER: RegionReader[dict[str, Any], Repository] = RegionReader(
-    service="ecr", label=LABEL, list_items=list_repositories, read_item=read_listed)
+    service="ecr", label=LABEL, list_items=list_repositories, read_item=read_listed, gone=(VANISHED,),
+    item_name=lambda listed: listed["repositoryName"])

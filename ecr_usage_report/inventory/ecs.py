@@ -1,5 +1,6 @@
-"""ECS readers: every cluster's services and running (or pending) tasks, then the task definitions
-that services and schedules name, with the newest ACTIVE revisions of each family.
+"""The ECS kind: every cluster's services and running (or pending) tasks; then, as its follow-up, the
+task definitions that services and schedules (EventBridge rules, Scheduler schedules) name, with the
+newest ACTIVE revisions of each family (inventory/task_definitions.py).
 
 A service runs the task definitions of all its deployments (the primary and any still draining);
 a task's containers carry the digest each image resolved to when it started, so it is found even
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from typing import Any, Iterable
+from typing import Any
 
-from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
-from ecr_usage_report.inventory.model import ReadError
+from ecr_usage_report.aws.errors import AWS_ERRORS, error_code
+from ecr_usage_report.inventory import task_definitions
+from ecr_usage_report.inventory.kinds import ConsumerSettings
+from ecr_usage_report.inventory.model import ROLLBACK_STATE, Consumer, ReadError
+from ecr_usage_report.inventory.reader import ConsumerKind, FollowUp, RegionReader
 from ecr_usage_report.inventory.references import image_name
-from ecr_usage_report.inventory.reader import RegionReader
+from ecr_usage_report.inventory.task_definitions import FamilyRead, definition_images, task_definition_ref
 
 SERVICE = "ecs"
 LABEL = "ECS"
@@ -26,7 +29,7 @@ VANISHED = "ClusterNotFoundException"
 GONE_SERVICE = "INACTIVE"  # a deleted service, still described for a while
 MISSING = "MISSING"  # a describe failure for what was deleted since it was listed
 Batch = tuple[str, str, tuple[str, ...]]  # ("services" or "tasks", cluster ARN, the ARNs one describe call takes)
-Family = tuple[str, frozenset[int | None]]  # (family, the revisions named; None: the latest ACTIVE)
+TASK_KIND, SERVICE_KIND, REVISION_KIND = "ecs task", "ecs service", "ecs task-definition"
 
 
 @dataclass(frozen=True)
@@ -51,33 +54,13 @@ class EcsTask:
 
 
 @dataclass(frozen=True)
-class TaskDefinition:
-    """One revision of a task definition and the images of its containers."""
+class ScheduledTask:
+    """An EventBridge rule or Scheduler schedule that starts ECS tasks, and the task definitions it names."""
 
-    family: str
-    revision: int
-    images: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FamilyRead:
-    """A family's revisions that were asked for, and its newest ACTIVE ones, newest first."""
-
-    family: str
-    revisions: dict[int, TaskDefinition]
-    newest: tuple[int, ...]
-
-    def named(self, revision: int | None) -> TaskDefinition | None:
-        """A revision, or the latest ACTIVE one for None."""
-        if revision is None:
-            return self.revisions.get(self.newest[0]) if self.newest else None
-        return self.revisions.get(revision)
-
-
-def task_definition_ref(reference: str) -> tuple[str, int | None]:
-    """(family, revision) of a task definition named by ARN or family[:revision]; revision None: the latest."""
-    family, _, revision = reference.rpartition("/")[2].partition(":")
-    return family, int(revision) if revision.isdigit() else None
+    kind: str  # how the report names it: "eventbridge rule", "scheduler schedule"
+    name: str
+    task_definitions: tuple[str, ...]
+    state: str
 
 
 def cluster_name(arn: str) -> str:
@@ -146,70 +129,68 @@ def read_batch(client: Any, region: str,
                batch: Batch) -> tuple[tuple[EcsService | EcsTask, ...] | None, list[ReadError]]:
     """One DescribeServices or DescribeTasks call; what it no longer finds was deleted since it was listed."""
     kind, cluster, arns = batch
-    try:
-        if kind == "services":
-            answer = client.describe_services(cluster=cluster, services=list(arns))
-            found: tuple[EcsService | EcsTask, ...] = tuple(
-                service_of(cluster, service) for service in answer.get("services", [])
-                if service.get("status") != GONE_SERVICE)
-        else:
-            answer = client.describe_tasks(cluster=cluster, tasks=list(arns))
-            found = tuple(task_of(cluster, task) for task in answer.get("tasks", []))
-    except AWS_ERRORS as exc:
-        if error_code(exc) == VANISHED:
-            return None, []
-        return None, [ReadError(region, LABEL, f"{cluster_name(cluster)} {kind}", error_message(exc))]
+    if kind == "services":
+        answer = client.describe_services(cluster=cluster, services=list(arns))
+        found: tuple[EcsService | EcsTask, ...] = tuple(
+            service_of(cluster, service) for service in answer.get("services", [])
+            if service.get("status") != GONE_SERVICE)
+    else:
+        answer = client.describe_tasks(cluster=cluster, tasks=list(arns))
+        found = tuple(task_of(cluster, task) for task in answer.get("tasks", []))
     # MISSING: deleted since it was listed; any other failure leaves that one unread
-    return found, [ReadError(region, LABEL, f"{cluster_name(cluster)} {kind}",
+    return found, [ReadError(region, LABEL, batch_name(batch),
                              f"{failure.get('reason')}: {failure.get('arn', '')} {failure.get('detail', '')}".strip())
                    for failure in answer.get("failures") or [] if failure.get("reason") != MISSING]
 
 
-def definition_of(described: dict[str, Any]) -> TaskDefinition:
-    """A DescribeTaskDefinition answer's taskDefinition."""
-    images = [container["image"] for container in described.get("containerDefinitions") or [] if container.get("image")]
-    return TaskDefinition(described["family"], int(described["revision"]), tuple(dict.fromkeys(images)))
+def batch_name(batch: Batch) -> str:
+    """How a failed describe names its batch: the cluster and what was described."""
+    return f"{cluster_name(batch[1])} {batch[0]}"
 
 
-def read_family(client: Any, region: str, wanted: Family, newest: int) -> tuple[FamilyRead | None, list[ReadError]]:
-    """The revisions of a family that were named, and its `newest` ACTIVE revisions (what a rollback
-    would deploy), each described once."""
-    family, revisions = wanted
-    try:
-        listed: list[str] = []
-        if newest or None in revisions:
-            listed = client.list_task_definitions(familyPrefix=family, status="ACTIVE", sort="DESC",
-                                                  maxResults=max(newest, 1)).get("taskDefinitionArns", [])
-        active = tuple(revision for _, revision in map(task_definition_ref, listed) if revision is not None)
-        wanted_revisions = {revision for revision in revisions if revision is not None} | set(active[:newest])
-        if None in revisions and active:
-            wanted_revisions.add(active[0])
-        described = {revision: definition_of(client.describe_task_definition(
-            taskDefinition=f"{family}:{revision}")["taskDefinition"]) for revision in sorted(wanted_revisions)}
-    except AWS_ERRORS as exc:
-        return None, [ReadError(region, LABEL, f"task definition {family}", error_message(exc))]
-    return FamilyRead(family, described, active[:max(newest, 1)]), []
+def families_wanted(values: list[Any], settings: ConsumerSettings) -> RegionReader | None:
+    """A reader of the task definition families that a region's services and schedules name, if any."""
+    named = [arn for value in values if isinstance(value, (EcsService, ScheduledTask))
+             for arn in value.task_definitions]
+    return task_definitions.reader(task_definitions.families_named(named),
+                                   settings.ecs_rollback_revisions) if named else None
 
 
-def families_named(references: Iterable[str]) -> dict[str, set[int | None]]:
-    """The families and revisions that task definition references name."""
-    named: dict[str, set[int | None]] = {}
-    for reference in references:
-        family, revision = task_definition_ref(reference)
-        named.setdefault(family, set()).add(revision)
-    return named
+def ecs_consumers(region: str, values: list[Any], described: tuple[FamilyRead, ...],
+                  settings: ConsumerSettings) -> list[Consumer]:
+    """Services, task groups, scheduled tasks, then each family's newest ACTIVE revisions that nothing
+    above names (what a rollback would deploy)."""
+    families = {read.family: read for read in described}
+    consumers, named = [], set()
+    for service in (value for value in values if isinstance(value, EcsService)):
+        consumers.append(Consumer(SERVICE_KIND, f"{service.cluster}/{service.name}", region,
+                                  definition_images(service.task_definitions, families), state=service.state))
+        named.update(map(task_definition_ref, service.task_definitions))
+    groups: dict[tuple[str, str], list[EcsTask]] = {}
+    for task in (value for value in values if isinstance(value, EcsTask)):
+        groups.setdefault((task.cluster, task.group), []).append(task)
+    for (cluster, group), tasks in sorted(groups.items()):
+        started = [task.started_at for task in tasks if task.started_at]
+        statuses = sorted({task.status.lower() for task in tasks if task.status})
+        consumers.append(Consumer(TASK_KIND, f"{cluster}/{group}", region,
+                                  tuple(dict.fromkeys(image for task in tasks for image in task.images)),
+                                  max(started, default=None), f"{len(tasks)} {'/'.join(statuses) or 'tasks'}"))
+    for task in (value for value in values if isinstance(value, ScheduledTask)):
+        consumers.append(Consumer(task.kind, task.name, region, definition_images(task.task_definitions, families),
+                                  state=task.state))
+        named.update(map(task_definition_ref, task.task_definitions))
+    for family, read in sorted(families.items()):
+        named_latest = (family, None) in named
+        for rank, revision in enumerate(read.newest[:settings.ecs_rollback_revisions]):
+            if (family, revision) in named or (rank == 0 and named_latest):
+                continue
+            consumers.append(Consumer(REVISION_KIND, f"{family}:{revision}", region,
+                                      read.revisions[revision].images, state=ROLLBACK_STATE))
+    return consumers
 
 
-def task_definitions_reader(wanted: dict[str, dict[str, set[int | None]]],
-                            newest: int) -> RegionReader[Family, FamilyRead]:
-    """A reader of the families each region's services and schedules name (region -> family -> revisions)."""
-    def list_families(client: Any) -> list[Family]:
-        return [(family, frozenset(revisions)) for family, revisions in
-                sorted(wanted.get(client.meta.region_name, {}).items())]
-
-    return RegionReader(service=SERVICE, label=LABEL, list_items=list_families,
-                        read_item=partial(read_family, newest=newest))
-
-
-CLUSTERS: RegionReader[Batch, tuple[EcsService | EcsTask, ...]] = RegionReader(
-    service=SERVICE, label=LABEL, list_items=list_batches, read_item=read_batch)
+KIND = ConsumerKind(
+    word="ecs", label=LABEL, service=SERVICE, list_items=list_batches, read_item=read_batch, item_name=batch_name,
+    gone=(VANISHED,), follow_up=FollowUp(reader=families_wanted, consumers=ecs_consumers),
+    actions=("ecs:ListClusters", "ecs:ListServices", "ecs:ListTasks", "ecs:DescribeServices", "ecs:DescribeTasks",
+             "ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"))

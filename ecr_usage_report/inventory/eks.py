@@ -1,4 +1,4 @@
-"""EKS reader: for each cluster, its Kubernetes API (endpoint and CA from DescribeCluster): the pods of
+"""The EKS kind: for each cluster, its Kubernetes API (endpoint and CA from DescribeCluster): the pods of
 every namespace (grouped by what owns them) and the pod templates of Deployments, StatefulSets,
 DaemonSets, Jobs and CronJobs (a CronJob that runs monthly uses its image).
 
@@ -10,13 +10,11 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from datetime import datetime
-from functools import partial
 from typing import Any, Callable, Iterator
 
-from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
 from ecr_usage_report.inventory.kubernetes import KubernetesError, bearer_token, cluster_api
 from ecr_usage_report.inventory.model import Consumer, ReadError
-from ecr_usage_report.inventory.reader import RegionReader
+from ecr_usage_report.inventory.reader import ConsumerKind
 
 SERVICE = "eks"
 LABEL = "EKS"
@@ -134,17 +132,13 @@ def read_cluster(client: Any, region: str, name: str,
     A list it is forbidden is named and the others are still read; once the cluster refuses the
     role, or cannot be reached, nothing else is asked of it.
     """
+    cluster = client.describe_cluster(name=name).get("cluster", {})
+    endpoint = cluster.get("endpoint")
     try:
-        cluster = client.describe_cluster(name=name).get("cluster", {})
-        endpoint = cluster.get("endpoint")
         ca_pem = base64.b64decode((cluster.get("certificateAuthority") or {}).get("data") or "", validate=True)
-        token = bearer_token(sts_client(region), name) if endpoint and ca_pem else ""
-    except AWS_ERRORS as exc:
-        if error_code(exc) == VANISHED:
-            return None, []
-        return None, [ReadError(region, LABEL, name, error_message(exc))]
     except ValueError:
         return None, [ReadError(region, LABEL, name, "DescribeCluster gave a certificate authority that is not base64")]
+    token = bearer_token(sts_client(region), name) if endpoint and ca_pem else ""
     if not token:
         return None, []  # still being created: nothing runs on it
     consumers: list[Consumer] = []
@@ -163,7 +157,7 @@ def read_cluster(client: Any, region: str, name: str,
     return tuple(consumers), errors
 
 
-def reader(sts_client: Callable[[str], Any]) -> RegionReader[str, tuple[Consumer, ...]]:
-    """The EKS reader; `sts_client(region)` gives the STS client that presigns each cluster's token."""
-    return RegionReader(service=SERVICE, label=LABEL, list_items=list_clusters,
-                        read_item=partial(read_cluster, sts_client=sts_client))
+KIND = ConsumerKind(
+    word="eks", label=LABEL, service=SERVICE, list_items=list_clusters, read_item=read_cluster, gone=(VANISHED,),
+    with_clients=lambda clients: {"sts_client": lambda region: clients.get("sts", region)},
+    actions=("eks:ListClusters", "eks:DescribeCluster"))

@@ -9,6 +9,8 @@ from typing import Mapping
 from ecr_usage_report.inventory import storage
 from ecr_usage_report.inventory.references import repository_of
 
+ROLLBACK_STATE = "rollback target"  # the state of a consumer that only a rollback would run (ECS, Lambda)
+
 LogGroupKey = tuple[str, str]  # (region, log group name)
 
 
@@ -248,3 +250,5 @@ class Inventory:
     errors: tuple[ReadError, ...]  # sorted
     consumers: dict[str, tuple[Consumer, ...]] = field(default_factory=dict)  # region -> what consumer readers found
     consumer_kinds: tuple[str, ...] = ()  # the consumer kinds read (CONSUMER_KINDS)
+    # how ERRORS names every consumer kind's readers: an error under one leaves its region's usage unknown
+    consumer_labels: tuple[str, ...] = ()

@@ -1,15 +1,20 @@
 """How every reader reads every region: one task lists the region, then one task reads each item it
-listed, all in the (service, region) lane of the run's scheduler. No task waits on another."""
+listed, all in the (service, region) lane of the run's scheduler. No task waits on another.
+
+An item read's AWS failure is handled here, once: an item deleted since it was listed is passed
+over, any other failure is named. A consumer kind is a reader declared with its word and IAM actions."""
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from ecr_usage_report.aws.clients import ClientFactory
-from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
+from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
 from ecr_usage_report.aws.scheduler import RegionScheduler
-from ecr_usage_report.inventory.model import ReadError
+from ecr_usage_report.inventory.kinds import ConsumerSettings
+from ecr_usage_report.inventory.model import Consumer, ReadError
 
 Item = TypeVar("Item")
 Value = TypeVar("Value")
@@ -29,6 +34,41 @@ class RegionReader(Generic[Item, Value]):
     # True: a region botocore's endpoint data does not offer the service in holds none, and the client of
     # a region found to hold none is not kept
     where_offered: bool = False
+    gone: tuple[str, ...] = ()  # the error codes of an item deleted since it was listed: it is passed over
+    item_name: Callable[[Item], str] = str  # how a failed read names the item
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A kind's second step in a region, once its reads there, and those of the kinds that feed it, are in:
+    a further read (or none), then the region's consumers of the kind from all it read."""
+
+    # (the region's values of the kind and its feeders, settings) -> a reader of what they name, or None
+    reader: Callable[[list[Any], ConsumerSettings], RegionReader | None]
+    # (region, the same values, the follow-up's values, settings) -> the region's consumers of the kind
+    consumers: Callable[[str, list[Any], tuple[Any, ...], ConsumerSettings], list[Consumer]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsumerKind(RegionReader):
+    """A consumer kind, declared: its CONSUMER_KINDS word, its reader, the IAM actions its reads need.
+
+    Its values are Consumers (or tuples of them), unless it feeds another kind's follow-up.
+    """
+
+    word: str
+    actions: tuple[str, ...]
+    where_offered: bool = True
+    feeds: str = ""  # the word of the kind whose follow-up takes this kind's values instead
+    follow_up: FollowUp | None = None
+    # keyword arguments its item read takes from the run's clients (EKS presigns its token with STS)
+    with_clients: Callable[[ClientFactory], dict[str, Any]] | None = field(default=None, compare=False)
+
+    def for_run(self, clients: ClientFactory) -> RegionReader:
+        """The reader as a run starts it."""
+        if self.with_clients is None:
+            return self
+        return replace(self, read_item=partial(self.read_item, **self.with_clients(clients)), with_clients=None)
 
 
 def start(reader: RegionReader, clients: ClientFactory, scheduler: RegionScheduler, regions: list[str],
@@ -67,9 +107,19 @@ def done(read: ItemRead) -> Future[ItemRead]:
     return future
 
 
+def read(reader: RegionReader, client: Any, region: str, item: Any) -> ItemRead:
+    """One item's read: nothing for an item deleted since it was listed, any other AWS failure named."""
+    try:
+        return reader.read_item(client, region, item)
+    except AWS_ERRORS as exc:
+        if error_code(exc) in reader.gone:
+            return None, []
+        return None, [ReadError(region, reader.label, reader.item_name(item), error_message(exc))]
+
+
 def read_one(reader: RegionReader, client: Any, region: str, item: Any,
              on_read: Callable[[str, Any], None] | None) -> ItemRead:
-    value, errors = reader.read_item(client, region, item)
+    value, errors = read(reader, client, region, item)
     if value is not None and on_read is not None:
         on_read(region, value)
     return value, errors

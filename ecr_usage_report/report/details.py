@@ -9,7 +9,7 @@ from ecr_usage_report.analysis.image_problems import ImageProblem, function_prob
 from ecr_usage_report.analysis.join import UsageIndex
 from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds, archive_minimum,
                                              last_run_of, monthly_cost, push_age, repository_cost)
-from ecr_usage_report.inventory.consumers import KINDS as CONSUMER_KINDS
+from ecr_usage_report.inventory.kinds import KINDS as CONSUMER_KINDS
 from ecr_usage_report.inventory.model import EcrRegion, Inventory, LastRun, LogGroupKey, ReadError, Repository
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
 from ecr_usage_report.report import consumers as consumer_text
