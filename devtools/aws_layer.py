@@ -388,6 +388,9 @@ class AwsLayer:
         self.wall_clock: Callable[[], float] = time.time  # when an image is archived or a manifest pulled
         self.short_pages: int | None = None  # answer at most this many items a page, as AWS may do
         self.opted_in_regions: set[str] = set()  # opt-in regions this commercial account has enabled
+        # the account's enabled regions, when a test's account keeps to the regions it uses (None: a
+        # commercial account's defaults and the opted-in ones)
+        self.enabled_regions: frozenset[str] | None = None
         self.rate_quotas: tuple[RateQuota, ...] = ()  # enforced per region, as AWS does (e.g. AWS_RATE_QUOTAS)
         self.clock: Callable[[], float] = time.monotonic  # what the quotas' buckets refill by
         self.sleep: Callable[[float], None] = time.sleep  # how a call's latency is spent
@@ -483,6 +486,7 @@ class AwsLayer:
         self.reset_counts()
         self.short_pages = None
         self.opted_in_regions = set()
+        self.enabled_regions = None
         self.cache_reads = False
         self.latency = 0.0
         self.throttle_fraction = 0.0
@@ -977,6 +981,8 @@ class AwsLayer:
         for name in sorted(commercial_regions()):
             status = ("opt-in-not-required" if name in DEFAULT_ENABLED_REGIONS
                       else "opted-in" if name in self.opted_in_regions else "not-opted-in")
+            if self.enabled_regions is not None:
+                status = "opted-in" if name in self.enabled_regions else "not-opted-in"
             if (every or status != "not-opted-in") and (not named or name in named):
                 rows.append(f"<item><regionName>{name}</regionName><regionEndpoint>ec2.{name}.amazonaws.com"
                             f"</regionEndpoint><optInStatus>{status}</optInStatus></item>")

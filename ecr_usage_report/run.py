@@ -14,7 +14,6 @@ from ecr_usage_report import config
 from ecr_usage_report.analysis.findings import Findings, analyse
 from ecr_usage_report.aws.clients import ClientFactory, shared_factory
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
-from ecr_usage_report.aws.regions import enabled_regions
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.analysis.comparison import Comparison, compare
 from ecr_usage_report.deliver.s3 import export_key, previous_export, save_export
@@ -22,7 +21,7 @@ from ecr_usage_report.deliver.slack import DEFAULT_DELIVERY, Delivery, SlackPost
 from ecr_usage_report.deliver.slack_settings import (FULL, SUMMARY, SlackTarget, failure_target, poster,
                                                      register_slack_secrets, slack_target)
 from ecr_usage_report.deliver.split import split_message
-from ecr_usage_report.inventory.collect import collect
+from ecr_usage_report.inventory.collect import collect_account
 from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report.export import export_document
 from ecr_usage_report.report.summary import SummaryContext, summary_message
@@ -98,7 +97,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
     stage = "collecting the ECR and Lambda inventory"
     try:
         with region_scheduler(settings.workers) as scheduler:
-            inventory = collect(clients, scheduler, settings.regions or enabled_regions(clients), settings.consumers)
+            inventory = collect_account(clients, scheduler, settings.regions, settings.consumers)
         if not inventory.ecr and not inventory.functions:
             raise NothingRead(inventory.errors)
         stage = "judging what to delete"

@@ -18,6 +18,7 @@ from ecr_usage_report.aws.clients import clear_shared_factories  # noqa: E402
 from ecr_usage_report.aws.secrets import forget_secrets  # noqa: E402
 from ecr_usage_report.redaction import forget_fragments  # noqa: E402
 
+DEFAULT_REGION = "ap-northeast-2"
 CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SLACK_DDPS", "REGIONS", "MAX_WORKERS", "EMAIL")
 
 
@@ -44,7 +45,7 @@ def aws(aws_server: LayeredMotoServer, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_server.endpoint_url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", DEFAULT_REGION)
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("EMAIL", "lab@example.com")
@@ -68,10 +69,14 @@ def kubernetes(kubernetes_server: FakeKubernetes) -> FakeKubernetes:
 
 @pytest.fixture
 def seed(aws: LayeredMotoServer, kubernetes: FakeKubernetes):
-    """seed([RegionSpec, ...]) -> Seeder (its .digests name each pushed image)."""
-    def seed_regions(regions: list[RegionSpec]) -> Seeder:
+    """seed([RegionSpec, ...], every_region=False) -> Seeder (its .digests name each pushed image). The
+    account's enabled regions are the ones seeded and the default region, so a run scans only those,
+    unless `every_region` keeps a commercial account's 17."""
+    def seed_regions(regions: list[RegionSpec], every_region: bool = False) -> Seeder:
         seeder = Seeder(aws.endpoint_url, aws.layer, kubernetes=kubernetes)
         seeder.seed(regions)
+        if not every_region:
+            aws.layer.enabled_regions = frozenset({spec.name for spec in regions} | {DEFAULT_REGION})
         aws.layer.reset_counts()
         return seeder
 

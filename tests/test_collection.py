@@ -138,7 +138,7 @@ def test_lambda_objects_carry_log_group_and_resolved_digest(aws, seed):
 
 
 def test_default_regions_are_the_accounts_enabled_regions(aws, seed):
-    seed([RegionSpec(OREGON, repositories={"only": []})])
+    seed([RegionSpec(OREGON, repositories={"only": []})], every_region=True)
     errors: list = []
     ecr_object = get_region_ecr_object_dic(session(), errors=errors)
     assert calls(aws.layer, "DescribeRegions") == 1

@@ -16,8 +16,9 @@ OHIO = "us-east-2"
 GB = 10**9
 
 
-def calls(layer, operation: str) -> int:
-    return sum(count for (name, _), count in layer.calls.items() if name == operation)
+def calls(layer, operation: str, region: str = OHIO) -> int:
+    """Calls of an operation in a region: consumers are read in every enabled region, whatever REGIONS asks."""
+    return layer.calls[(operation, region)]
 
 
 def old_repositories(*names: str) -> dict[str, list[ImageSpec]]:

@@ -198,3 +198,27 @@ def test_no_consumer_kinds_reads_lambda_alone_as_before(aws, seed):
                                                                "GetLifecyclePolicy", "GetRepositoryPolicy", "ListFunctions"}
     assert "other consumers" not in result.report
     assert ": no function uses it and its last push was" in result.report  # it claims no more than it read
+
+
+def test_with_regions_narrowed_an_ecs_service_in_a_region_not_scanned_keeps_its_repository(aws, seed):
+    # REGIONS=us-east-2 once named this repository a candidate although eu-west-1's ECS ran its image
+    ohio = RegionSpec(OHIO, repositories=old_repositories("web", "unused"))
+    ireland = RegionSpec("eu-west-1")
+    ireland.task_definitions = {"web": [[("web", "v1", OHIO)]]}
+    ireland.ecs_clusters = [EcsClusterSpec("eu", services=[EcsServiceSpec("web", "web:1")])]
+    seed([ohio, ireland])
+    result = dry_run()
+    assert result.inventory.regions == (OHIO,) and "eu-west-1" in result.inventory.consumer_regions
+    assert candidates(result) == ["unused"]
+    assert "\t- ecs service eu/web / " in result.report
+
+
+def test_with_regions_narrowed_and_the_enabled_regions_unknown_nothing_is_named_a_candidate(aws, seed):
+    seed([RegionSpec(OHIO, repositories=old_repositories("unused"))])
+    aws.layer.fail(operation="DescribeRegions", code="UnauthorizedOperation", message="ec2:DescribeRegions denied")
+    result = dry_run()
+    [error] = result.inventory.errors
+    assert error.where == "EC2 " and "consumers of the regions not scanned were not read" in error.message
+    assert candidates(result) == []
+    assert ("Not judged, as the consumers of the regions not scanned (REGIONS) could not be read, and they may run"
+            f" any region's images: {OHIO}") in result.report

@@ -30,6 +30,7 @@ FRESH, AGING, OLD = "fresh", "aging", "old"
 UNKNOWN_RUN = LastRun(None, "unknown")
 LAMBDA_KINDS = (LAMBDA_FUNCTION, LAMBDA_VERSION)  # the only consumers whose idleness is known
 LAMBDA_GAP = "Lambda"  # why a region is not judged when its functions could not all be read
+UNSCANNED_GAP = "consumers of regions not scanned"  # REGIONS narrowed the run and the others could not be listed
 CROSS_REGION = " in "  # joins a kind and the other region it could not be read in: "ECS in eu-west-1"
 
 
@@ -133,6 +134,7 @@ def not_judged(inventory: Inventory) -> dict[str, tuple[str, ...]]:
         why = [LAMBDA_GAP] if not usage_known(inventory.functions.get(region)) else []
         why += gaps.get(region, [])
         why += [cross_region_gap(label, other) for other, labels in gaps.items() if other != region for label in labels]
+        why += [UNSCANNED_GAP] if inventory.consumer_regions is None else []
         if data.repositories and why:
             reasons[region] = tuple(why)
     return reasons

@@ -1,26 +1,56 @@
 """The whole inventory of a run: every reader in every region, and the log times of the functions in use."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ecr_usage_report.aws.clients import ClientFactory
+from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
+from ecr_usage_report.aws.regions import enabled_regions
 from ecr_usage_report.aws.scheduler import RegionScheduler
 from ecr_usage_report.inventory import consumers, ecr, functions, reader
 from ecr_usage_report.inventory.kinds import KINDS, ConsumerSettings
 from ecr_usage_report.inventory.logs import LastRunLookups, lookup_errors
-from ecr_usage_report.inventory.model import EcrRegion, Inventory
+from ecr_usage_report.inventory.model import EcrRegion, Inventory, ReadError
+
+REGIONS_LABEL = "EC2"
+
+
+def collect_account(clients: ClientFactory, scheduler: RegionScheduler, asked: list[str] | None,
+                    consumer_settings: ConsumerSettings | None = None) -> Inventory:
+    """ECR and Lambda in the regions asked (None: every enabled one), and the consumers in every enabled
+    region whatever was asked: a consumer may run any region's images. When REGIONS narrows the run and
+    the enabled regions cannot be listed, the consumers of the others are named as unknown."""
+    if asked is not None and not (consumer_settings or ConsumerSettings()).kinds:
+        return collect(clients, scheduler, asked, consumer_settings)  # no consumer kind: nothing else to read
+    try:
+        enabled = enabled_regions(clients)
+    except AWS_ERRORS as exc:
+        if asked is None:
+            raise
+        inventory = collect(clients, scheduler, asked, consumer_settings, consumer_regions=None)
+        gap = ReadError("", REGIONS_LABEL, "", f"DescribeRegions {error_message(exc)}: the consumers of the regions"
+                                               " not scanned were not read")
+        return replace(inventory, errors=tuple(sorted((*inventory.errors, gap))))
+    regions = asked or enabled
+    return collect(clients, scheduler, regions, consumer_settings, sorted({*enabled, *regions}))
 
 
 def collect(clients: ClientFactory, scheduler: RegionScheduler, regions: list[str],
-            consumer_settings: ConsumerSettings | None = None) -> Inventory:
-    """Read ECR, Lambda and every consumer kind asked for in every region side by side; a joined
-    function's log group is looked up as soon as it is read and its region's repositories are listed."""
+            consumer_settings: ConsumerSettings | None = None,
+            consumer_regions: list[str] | None = ()) -> Inventory:
+    """Read ECR and Lambda in `regions` and every consumer kind asked for in `consumer_regions` (default:
+    `regions`) side by side; a joined function's log group is looked up as soon as it is read and its
+    region's repositories are listed. `consumer_regions` None: they could not be listed, so consumers
+    are read in `regions` alone and the inventory says the rest is unknown."""
     settings = consumer_settings or ConsumerSettings()
+    read_consumers_in = consumer_regions or regions
     lookups = LastRunLookups(clients, scheduler)
     # Lambda's reads and then their log lookups are the run's slowest chain: its clients come first.
     lambda_reader = functions.reader(settings.lambda_versions)
     clients.build(lambda_reader.service, regions)
     pending_functions = reader.start(lambda_reader, clients, scheduler, regions, on_read=lookups.function_read)
     pending_ecr = reader.start(ecr.READER, clients, scheduler, regions, on_listed=lookups.repositories_listed)
-    pending_consumers = consumers.start(clients, scheduler, regions, settings)
+    pending_consumers = consumers.start(clients, scheduler, read_consumers_in, settings)
     found, consumer_errors = consumers.finish(pending_consumers)
     function_regions, function_errors = reader.finish(pending_functions)
     repositories, ecr_errors = reader.finish(pending_ecr)
@@ -35,4 +65,5 @@ def collect(clients: ClientFactory, scheduler: RegionScheduler, regions: list[st
         consumers=found,
         consumer_kinds=tuple(kind for kind in KINDS if kind in settings.kinds),
         consumer_labels=consumers.LABELS,
+        consumer_regions=None if consumer_regions is None else tuple(read_consumers_in),
     )

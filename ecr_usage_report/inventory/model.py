@@ -252,3 +252,7 @@ class Inventory:
     consumer_kinds: tuple[str, ...] = ()  # the consumer kinds read (CONSUMER_KINDS)
     # how ERRORS names every consumer kind's readers: an error under one leaves its region's usage unknown
     consumer_labels: tuple[str, ...] = ()
+    # where consumers were read: every enabled region, even when ECR and Lambda were read in fewer (a
+    # consumer may run any region's images); None: the enabled regions could not be listed, so the
+    # consumers of regions not scanned are unknown
+    consumer_regions: tuple[str, ...] | None = ()

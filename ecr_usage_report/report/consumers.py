@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ecr_usage_report.analysis.join import LAMBDA_FUNCTION, count_by_kind, is_function
-from ecr_usage_report.analysis.rules import LAMBDA_GAP, gap_of
+from ecr_usage_report.analysis.rules import LAMBDA_GAP, UNSCANNED_GAP, gap_of
 from ecr_usage_report.inventory.model import Consumer, Inventory
 from ecr_usage_report.report.times import format_kst
 
@@ -68,6 +68,9 @@ def not_judged_lines(findings: Findings, most_regions: int | None = None) -> lis
         listed = region_list(regions, most_regions)
         if label == LAMBDA_GAP:
             lines.append(f"Not judged, as their Lambda functions could not all be read: {listed}")
+        elif label == UNSCANNED_GAP:
+            lines.append(f"Not judged, as the consumers of the regions not scanned (REGIONS) could not be read,"
+                         f" and they may run any region's images: {listed}")
         elif sorted(unread[label]) == sorted(regions):
             lines.append(f"Not judged, as their {label} consumers could not all be read: {listed}")
         else:
