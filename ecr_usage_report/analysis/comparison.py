@@ -76,11 +76,13 @@ def texts(value: Any, what: str) -> list[str]:
     return [text(item, what) for item in value]
 
 
-def regions_read(document: dict[str, Any]) -> set[str]:
+def regions_read(document: dict[str, Any]) -> set[str] | None:
     """The regions whose repositories the export lists whole: its regions_read_fully, or in an export
-    without it, the regions scanned that have no ECR error."""
+    without it, the regions scanned that have no ECR error; None for one that names no region."""
     if "regions_read_fully" in document:
         return set(texts(document["regions_read_fully"], "regions_read_fully"))
+    if "regions_scanned" not in document:
+        return None
     failed = {where[len(ECR_ERROR):].split("/")[0] for where in (text(error.get("where"), "errors' where")
                                                                   for error in objects(document, "errors"))
               if where.startswith(ECR_ERROR)}
@@ -126,8 +128,9 @@ def compare(previous: Any, current: dict[str, Any]) -> Comparison:
     """
     if not isinstance(previous, dict):
         raise ExportError(f"it holds a JSON {type(previous).__name__}, not an object")
-    both = regions_read(previous) & regions_read(current)
-    scanned = set(texts(previous.get("regions_scanned"), "regions_scanned")) | set(current["regions_scanned"])
+    now_read, then_read = set(current["regions_read_fully"]), regions_read(previous)
+    both = now_read if then_read is None else then_read & now_read  # an export naming no region: taken as whole
+    scanned = set(texts(previous.get("regions_scanned", []), "regions_scanned")) | set(current["regions_scanned"])
     left_out = tuple(sorted(scanned - both))
     then, now = sizes(previous, both), sizes(current, both)
     if left_out:
