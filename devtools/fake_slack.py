@@ -30,6 +30,9 @@ class Answer:
     body: str | None = None  # None: Slack's own answer to a good request
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (to provoke client timeouts)
+    # An error answer echoing the request, as a proxy may: the body's {url} and {authorization} are
+    # replaced by the URL and the Authorization header received.
+    echo: bool = False
 
 
 @dataclass
@@ -146,6 +149,9 @@ class FakeSlack:
                     status, body = 404, "no_service"
                 if answer.body is not None or answer.status != 200:
                     status, body = answer.status, answer.body if answer.body is not None else ""
+                if answer.echo:
+                    body = body.replace("{url}", fake.root + self.path).replace(
+                        "{authorization}", self.headers.get("Authorization", ""))
                 received = Received(self.path, payload, status, time.monotonic())
                 received.accepted = status == 200 and (body == "ok" or '"ok": true' in body)
                 if received.accepted and body != "ok":

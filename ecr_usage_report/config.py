@@ -15,7 +15,8 @@ from ecr_usage_report.analysis.rules import Thresholds
 from ecr_usage_report.aws.regions import RegionError, validate_regions
 from ecr_usage_report.deliver.slack_settings import SlackSettings, load_slack
 from ecr_usage_report.inventory.kinds import KINDS, ConsumerSettings
-from ecr_usage_report.setting import ConfigError, choice, parse_bool, parse_number, shown
+from ecr_usage_report.redaction import clipped
+from ecr_usage_report.setting import SHOWN_CHARS, ConfigError, choice, parse_bool, parse_number, shown
 
 __all__ = ["ConfigError", "DEFAULT_MAX_WORKERS", "Settings", "dry_run_of", "load", "max_workers"]
 
@@ -51,7 +52,8 @@ IGNORED_EVENT_KEYS = frozenset({"version", "id", "detail-type", "source", "accou
                                 "resources", "detail", "key1", "key2", "key3"})
 DEFAULT_MAX_WORKERS = 48  # AWS calls in flight at once, a paced call waiting for its token among them
 MAX_WORKERS_LIMIT = 64
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An address and nothing else: no spaces, and none of Slack's reserved <, > and & (it is shown in the summary).
+EMAIL_PATTERN = re.compile(r"[\w.!#$%'*+/=?^`{|}~-]+@[\w-]+(\.[\w-]+)+")
 S3_URI_PATTERN = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?")
 NO_ENV: Mapping[str, str] = {}
 
@@ -143,13 +145,14 @@ def parse_kinds(value: Any, name: str) -> frozenset[str]:
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f'{name} must be a list of consumer kinds, e.g. ["ecs", "eks"], got {value!r}')
+        raise ConfigError(f'{name} must be a list of consumer kinds, e.g. ["ecs", "eks"], got {shown(value)}')
     words = [item.strip().lower() for item in value if item.strip()]
     if words in ([ALL_KINDS], [NO_KINDS]):
         return frozenset(KINDS) if words == [ALL_KINDS] else frozenset()
     unknown = [word for word in words if word not in KINDS]
     if unknown or not words:
-        raise ConfigError(f"{name} names unknown consumer kind(s) {', '.join(unknown) or '(none)'}: use {ALL_KINDS}, "
+        named = clipped(", ".join(unknown), SHOWN_CHARS) if unknown else "(none)"
+        raise ConfigError(f"{name} names unknown consumer kind(s) {named}: use {ALL_KINDS}, "
                           f"{NO_KINDS}, or some of {', '.join(KINDS)}")
     return frozenset(words)
 
@@ -178,7 +181,7 @@ def parse_s3_uri(value: str, _name: str) -> tuple[str, str]:
 def parse_email(value: str, _name: str) -> str:
     """The account's contact address, shown in the report header."""
     email = value.strip()
-    if not EMAIL_PATTERN.match(email):
+    if not EMAIL_PATTERN.fullmatch(email):
         raise ConfigError(f"{EMAIL_ENV} is not an email address: {shown(email)}")
     return email
 

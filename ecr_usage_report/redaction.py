@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlsplit
 
 PLACEHOLDER = "<Slack secret>"
 MIN_SECRET_CHARS = 4  # shorter fragments (a lone "/") would scrub ordinary text
@@ -32,7 +32,8 @@ def spellings(text: str) -> set[str]:
 
 
 def register_url(url: str) -> None:
-    """Treat the URL, its path and its query as secrets from now on (all of it, when it does not parse)."""
+    """Treat the URL, its path, its query and each query value as secrets from now on (all of it, when it
+    does not parse)."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -40,7 +41,8 @@ def register_url(url: str) -> None:
         return
     secret = parts.path + (f"?{parts.query}" if parts.query else "")
     found = set()
-    for fragment in (url, secret, parts.path, parts.query):
+    values = [value for _key, value in parse_qsl(parts.query, keep_blank_values=True)]  # echoed without their keys
+    for fragment in (url, secret, parts.path, parts.query, *values):
         if len(fragment) >= MIN_SECRET_CHARS:
             found |= spellings(fragment)
     add_fragments(found)
@@ -70,6 +72,13 @@ def scrub(text: str) -> str:
         if fragment in text:
             text = text.replace(fragment, PLACEHOLDER)
     return text
+
+
+def clipped(text: str, limit: int, mark: str = "...") -> str:
+    """Outside text made fit to show: every secret removed first, then cut to `limit` characters, mark
+    included (cut first, a secret's prefix would survive its removal)."""
+    text = scrub(text)
+    return text if len(text) <= limit else text[:max(limit - len(mark), 0)] + mark
 
 
 _make_record = logging.getLogRecordFactory()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -19,22 +19,23 @@ from ecr_usage_report.analysis.comparison import Comparison, compare
 from ecr_usage_report.deliver.s3 import export_key, previous_export, save_export
 from ecr_usage_report.deliver.slack import DEFAULT_DELIVERY, Delivery, SlackPoster, send_report
 from ecr_usage_report.deliver.slack_settings import (FULL, SUMMARY, SlackTarget, failure_target, poster,
-                                                     register_slack_secrets, slack_target)
+                                                     register_slack_secrets, slack_target, ways)
 from ecr_usage_report.deliver.split import split_message
 from ecr_usage_report.inventory.collect import collect_account
 from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report.export import export_document
 from ecr_usage_report.report.summary import SummaryContext, summary_message
-from ecr_usage_report.redaction import scrub
+from ecr_usage_report.redaction import clipped, scrub
 from ecr_usage_report.report.details import errors_section, render_details
 from ecr_usage_report.setting import ConfigError
 
 logger = logging.getLogger("ecr_usage_report")
 logger.setLevel(logging.INFO)
-# Seconds kept at the end of an invocation: for logging the report and posting one notice after
-# the report could not be sent, and for that notice's own last try.
-NOTICE_RESERVE_S = 15.0
+# Seconds kept at the end of an invocation beside a notice's shortest try: for logging the report
+# after it could not be sent, and, past a notice's last try, for the function to end.
+LOG_RESERVE_S = 1.0
 LAST_NOTICE_RESERVE_S = 1.0
+WHY_CHARS = 200  # of why the last report was not compared, in the summary
 NO_CREDENTIALS = ("No AWS credentials found: set AWS_PROFILE (on the command line, --profile NAME), or the"
                   " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY env vars, or run with a role")
 LOG_PART_CHARS = 80_000  # characters a log event of the undelivered report holds: at most 240 KB in UTF-8
@@ -103,17 +104,18 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
         stage = "judging what to delete"
         findings = analyse(inventory, settings.thresholds, clock())
         stage = "comparing with the last report and saving the export"
-        comparison, run_errors = keep_export(clients, settings, inventory, findings)
+        comparison, not_compared, run_errors = keep_export(clients, settings, inventory, findings)
         stage = "formatting the report"
         report = render_details(inventory, findings, settings.email, run_errors)
-        message = summary_message(inventory, findings, settings.email, comparison, context_of(settings), run_errors)
+        message = summary_message(inventory, findings, settings.email, comparison,
+                                  replace(context_of(settings), not_compared=not_compared), run_errors)
     except Exception as exc:
         raise notices.failure(stage, exc) from exc
     sent = 0
     if settings.slack is not None:
         try:
             details = report if settings.slack.messages == FULL else None
-            sent = len(send_report(notices.poster(NOTICE_RESERVE_S), message, details))
+            sent = len(send_report(notices.poster(notice_reserve(delivery)), message, details))
         except Exception as exc:
             log_undelivered(f"{message[0]}\n\n{report}")
             raise notices.failure("sending the report to Slack", exc) from exc
@@ -121,27 +123,41 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
                      findings, report, message, comparison)
 
 
+def notice_reserve(delivery: Delivery) -> float:
+    """Seconds the report's messages leave before the invocation's end: what a notice needs, its shortest
+    try, and the time to log the report."""
+    return delivery.shortest_try + LOG_RESERVE_S + LAST_NOTICE_RESERVE_S
+
+
 def keep_export(clients: ClientFactory, settings: config.Settings, inventory: Inventory,
-                findings: Findings) -> tuple[Comparison | None, tuple[ReadError, ...]]:
-    """When REPORT_S3_URI is set: compare with the newest earlier export, then write this one.
-    A failure of either is the run's own error, and the report still goes out."""
+                findings: Findings) -> tuple[Comparison | None, str | None, tuple[ReadError, ...]]:
+    """When REPORT_S3_URI is set: compare with the newest earlier export, then write this one, unless
+    on a dry run (the history there is the scheduled report's). Whatever the earlier export holds,
+    this one is written and the report goes out: a failure is the run's own error, and why the
+    last report was not compared is returned for the summary."""
     if not settings.report_s3:
-        return None, ()
+        return None, None, ()
     bucket, prefix = settings.report_s3
     document = export_document(inventory, findings, settings.email)
-    key, comparison, errors = export_key(prefix, document), None, []
+    key, comparison, not_compared, errors = export_key(prefix, document), None, None, []
     try:
         previous = previous_export(clients, settings.report_s3, key)
-        comparison = compare(previous, document) if previous is not None else None
-    except (*AWS_ERRORS, ValueError, KeyError, TypeError) as exc:
-        errors.append(ReadError("", "S3 export", f"s3://{bucket}/{prefix} (the last report)", error_message(exc)))
+        comparison = compare(previous[1], document) if previous is not None else None
+    except Exception as exc:  # noqa: BLE001 (whatever an earlier export holds, this month's report goes out)
+        why = error_message(exc)
+        errors.append(ReadError("", "S3 export", f"s3://{bucket}/{prefix} (the last report)", why))
+        not_compared = clipped(f"the last report in s3://{bucket}/{prefix} could not be read ({why})", WHY_CHARS)
     document["comparison"] = comparison.as_record() if comparison else None
+    if settings.dry_run:
+        logger.info("A dry run: its export is not saved to s3://%s/%s, where the scheduled report keeps its history",
+                    bucket, prefix)
+        return comparison, not_compared, tuple(errors)
     try:
         uri = save_export(clients, settings.report_s3, document)
         logger.info("JSON export saved to %s", uri)
     except AWS_ERRORS as exc:
         errors.append(ReadError("", "S3 export", f"s3://{bucket}/{prefix}", error_message(exc)))
-    return comparison, tuple(errors)
+    return comparison, not_compared, tuple(errors)
 
 
 def context_of(settings: config.Settings) -> SummaryContext:
@@ -210,20 +226,29 @@ class Notices:
         self.time_left, self.delivery = time_left, delivery
         self.post_failures, self.log_failures = post_failures, log_failures
 
+    def left(self, reserve_s: float) -> float | None:
+        """Seconds until `reserve_s` before the invocation's time runs out (None: no limit)."""
+        return None if self.time_left is None else self.time_left() - reserve_s
+
     def poster(self, reserve_s: float) -> SlackPoster:
         """The webhook or the bot, whose retries stop `reserve_s` before the invocation's time runs out."""
-        return poster(self.slack, self.delivery, None if self.time_left is None else self.time_left() - reserve_s)
+        return poster(self.slack, self.delivery, self.left(reserve_s))
 
     def failure(self, stage: str, exc: BaseException) -> ReportError:
-        """Log a failure, post it when there is a way to Slack, and return the error to raise."""
+        """Log a failure, post it through each way to Slack in turn (the bot, then the webhook) until
+        one takes it, saying which failed, and return the error to raise."""
         text = scrub(f"ECR usage report failed while {stage}: {type(exc).__name__}: {exc}")
         if self.log_failures:
             logger.error(text)
             if isinstance(exc, NothingRead):
                 logger.error("What could not be read:\n%s", "\n".join(errors_section(exc.errors)))
-        if self.slack is not None and self.post_failures:
+        failed: list[str] = []
+        for way, target in ways(self.slack) if self.post_failures else []:
+            notice = "\n".join([text, *failed])
             try:
-                self.poster(LAST_NOTICE_RESERVE_S).send_error(text)
-            except Exception as slack_exc:  # the way to Slack may be what failed
-                logger.error("The failure could not be posted to Slack either: %s", slack_exc)
+                poster(target, self.delivery, self.left(LAST_NOTICE_RESERVE_S)).send_error(notice)
+                break
+            except Exception as slack_exc:  # the way to Slack may be what failed: the next way says so
+                failed.append(f"(Posting this through {way} failed: {scrub(str(slack_exc))})")
+                logger.error("The failure could not be posted to Slack through %s either: %s", way, slack_exc)
         return ReportError(text, exc)

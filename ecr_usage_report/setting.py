@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping, TypeVar
 
+from ecr_usage_report.redaction import clipped
+
 T = TypeVar("T")
 SHOWN_CHARS = 80  # a bad value is echoed cut to this, so one error stays one line
 TRUE_WORDS = {"true", "1", "yes"}
@@ -16,9 +18,9 @@ class ConfigError(ValueError):
 
 
 def shown(value: Any) -> str:
-    """A given value as an error message echoes it: its repr, cut to SHOWN_CHARS."""
-    text = repr(value)
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 3] + "..."
+    """A given value as an error message echoes it: its repr, secrets removed, cut to SHOWN_CHARS.
+    Every setting's error shows a bad value through this, so one error stays one short line."""
+    return clipped(repr(value), SHOWN_CHARS)
 
 
 def choice(event: Mapping[str, Any], environ: Mapping[str, str], key: str | None, env: str | None,

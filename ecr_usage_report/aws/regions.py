@@ -7,6 +7,7 @@ from typing import Iterable
 import botocore.session
 
 from ecr_usage_report.aws.clients import ClientFactory
+from ecr_usage_report.redaction import clipped
 
 SCANNED_SERVICES = ("ecr", "lambda", "logs")
 FALLBACK_REGION = "us-east-1"
@@ -35,10 +36,11 @@ def validate_regions(names: Iterable[str]) -> list[str]:
         raise RegionError("No region given: name at least one, e.g. ap-northeast-2")
     unknown = [name for name in wanted if name not in known_regions()]
     if unknown:
-        shown = ", ".join(name if len(name) <= 40 else name[:37] + "..." for name in unknown[:5])
+        shown = ", ".join(clipped(name, 40) for name in unknown[:5])
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         lowered = [name.lower() for name in unknown if name.lower() in known_regions()]
-        hint = f" Region names are lower case: did you mean {', '.join(lowered)}?" if lowered else ""
+        hint = (f" Region names are lower case: did you mean {clipped(', '.join(dict.fromkeys(lowered)), 80)}?"
+                if lowered else "")
         raise RegionError(f"Unknown region(s): {shown}{more}. Use names like ap-northeast-2 or us-east-1.{hint}")
     return list(dict.fromkeys(wanted))
 

@@ -28,9 +28,10 @@ def save_export(clients: ClientFactory, target: tuple[str, str], document: dict[
     return f"s3://{bucket}/{key}"
 
 
-def previous_export(clients: ClientFactory, target: tuple[str, str], before: str) -> dict[str, Any] | None:
-    """The newest export under the prefix older than the key `before`, or None when there is none
-    (every ListObjectsV2 page read; raises AWS errors, and ValueError for an export that is not JSON)."""
+def previous_export(clients: ClientFactory, target: tuple[str, str], before: str) -> tuple[str, Any] | None:
+    """The key and JSON value of the newest export under the prefix older than the key `before`, or None
+    when there is none (every ListObjectsV2 page read; raises AWS errors, and ValueError for an export
+    that is not JSON). The value may be anything JSON holds: analysis.comparison checks it."""
     bucket, prefix = target
     s3 = clients.get("s3", clients.session.region_name or FALLBACK_REGION)
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{prefix}{EXPORT_NAME}")
@@ -38,4 +39,4 @@ def previous_export(clients: ClientFactory, target: tuple[str, str], before: str
             if item["Key"].endswith(".json") and item["Key"] < before]
     if not keys:
         return None
-    return json.loads(s3.get_object(Bucket=bucket, Key=max(keys))["Body"].read())
+    return max(keys), json.loads(s3.get_object(Bucket=bucket, Key=max(keys))["Body"].read())

@@ -2,11 +2,12 @@
 detail messages then go into the summary's thread. Whole, in order, paced, retried; secrets kept.
 
 One retry policy for both: connection errors, 429 (after its Retry-After, capped) and 5xx are
-retried a few times with exponential backoff and jitter; a read timeout only once, as the message
-may have arrived (a duplicate beats a loss, five do not); any other answer fails at once. Retries
-stop when the time left would not cover another try. The webhook URL and the bot token are
-secrets: deliver/slack_settings.py registers them, and ecr_usage_report.redaction keeps them out
-of every text.
+retried a few times with exponential backoff and jitter, and so is a 200 whose answer says
+`ratelimited` (a proxy may answer so); a read timeout only once, as the message may have arrived (a
+duplicate beats a loss, five do not); any other answer fails at once. A try waits for its answer no
+longer than the time left, and none starts when not even its shortest wait is left. The webhook
+URL and the bot token are secrets: deliver/slack_settings.py registers them, and
+ecr_usage_report.redaction keeps them out of every text (removed before Slack's answer is cut).
 """
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ from requests.adapters import HTTPAdapter
 
 from ecr_usage_report.deliver.split import MESSAGE_LIMIT, number_messages, split_message
 from ecr_usage_report.redaction import PLACEHOLDER as REDACTED
-from ecr_usage_report.redaction import scrub
+from ecr_usage_report.redaction import clipped, scrub
 from ecr_usage_report.report.mrkdwn import escape_for_slack
 
 ERROR_TITLE = ":warning: [ECR repository 사용 현황] 오류"
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+RATE_LIMITED = "ratelimited"  # the Web API's error when it wants the message later, whatever the status
+REFUSAL_CHARS = 200  # of Slack's answer, shown in the error once its secrets are removed
 logger = logging.getLogger(__name__)
 __all__ = ["BotChannel", "Delivery", "ERROR_TITLE", "REDACTED", "SlackDeliveryError", "Webhook", "send_report"]
 Blocks = list[dict[str, Any]]
@@ -46,10 +49,15 @@ class Delivery:
     max_retry_after: float = 30.0  # a server's Retry-After is honoured up to this
     interval: float = 1.0  # between the messages of one report: Slack takes about one a second
     message_limit: int = MESSAGE_LIMIT  # characters of one message, its "(i/n) " included
+    shortest_read: float = 2.0  # the least a try waits for the answer near the deadline: Slack answers in less
 
     @property
     def longest_try(self) -> float:
         return self.connect_timeout + self.read_timeout
+
+    @property
+    def shortest_try(self) -> float:
+        return self.connect_timeout + self.shortest_read
 
 
 DEFAULT_DELIVERY = Delivery()
@@ -95,9 +103,18 @@ class SlackPoster:
     def ensure_time(self) -> None:
         """Raises SlackDeliveryError when one more paced message could not be answered before the deadline,
         so what was not sent is named (and the report logged) while there is still time."""
-        needed = self.delivery.interval + self.delivery.longest_try
+        needed = self.delivery.interval + self.delivery.shortest_try
         if self.deadline is not None and self._clock() + needed > self.deadline:
             raise SlackDeliveryError("no time left to send it before the function's timeout")
+
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) timeouts of the next try: its answer is not awaited past the deadline, yet
+        at least `shortest_read`."""
+        delivery = self.delivery
+        if self.deadline is None:
+            return delivery.connect_timeout, delivery.read_timeout
+        left = self.deadline - self._clock() - delivery.connect_timeout
+        return delivery.connect_timeout, max(min(delivery.read_timeout, left), delivery.shortest_read)
 
     def thread_of(self, response: requests.Response) -> str | None:
         """What a reply to the posted message threads under (None: replies follow in the channel)."""
@@ -114,8 +131,7 @@ class SlackPoster:
         for attempt in range(delivery.retries + 1):
             wait: float | None = None
             try:
-                response = http_session().post(url, json=payload, headers=headers,
-                                               timeout=(delivery.connect_timeout, delivery.read_timeout))
+                response = http_session().post(url, json=payload, headers=headers, timeout=self.timeouts())
             except requests.ReadTimeout as exc:
                 failure, retried = f"Slack did not answer in time: {scrub(str(exc))}", resends_left > 0
                 resends_left -= 1
@@ -126,12 +142,12 @@ class SlackPoster:
                 if refusal is None:
                     return response
                 failure = f"Slack refused the message: HTTP {response.status_code} {scrub(refusal)}"
-                retried = response.status_code in RETRIED_STATUSES
+                retried = response.status_code in RETRIED_STATUSES or refusal == RATE_LIMITED
                 wait = retry_after(response, delivery.max_retry_after)
             if not retried or attempt == delivery.retries:
                 break
             pause = (wait if wait is not None else delivery.backoff * 2**attempt) + delivery.jitter * self._jitter()
-            if self.deadline is not None and self._clock() + pause + delivery.longest_try > self.deadline:
+            if self.deadline is not None and self._clock() + pause + delivery.shortest_try > self.deadline:
                 failure += "; no time left to try again"
                 break
             logger.warning("%s; trying again in %.1f s (retry %d of %d)", failure, pause, attempt + 1, delivery.retries)
@@ -165,7 +181,7 @@ class Webhook(SlackPoster):
     def refusal(self, response: requests.Response) -> str | None:
         if response.status_code == 200 and response.text.strip() == "ok":
             return None
-        return response.text.strip()[:200] or "(empty body)"
+        return clipped(response.text.strip(), REFUSAL_CHARS) or "(empty body)"
 
 
 class BotChannel(SlackPoster):
@@ -185,6 +201,15 @@ class BotChannel(SlackPoster):
             payload["thread_ts"] = thread
         return self._post(self.url, payload, self._headers)
 
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) timeouts of the next try: its answer is not awaited past the deadline, yet
+        at least `shortest_read`."""
+        delivery = self.delivery
+        if self.deadline is None:
+            return delivery.connect_timeout, delivery.read_timeout
+        left = self.deadline - self._clock() - delivery.connect_timeout
+        return delivery.connect_timeout, max(min(delivery.read_timeout, left), delivery.shortest_read)
+
     def thread_of(self, response: requests.Response) -> str | None:
         return response.json()["ts"]
 
@@ -192,10 +217,12 @@ class BotChannel(SlackPoster):
         try:
             answer = response.json()
         except ValueError:
-            return response.text.strip()[:200] or "(empty body)"
+            return clipped(response.text.strip(), REFUSAL_CHARS) or "(empty body)"
+        if not isinstance(answer, dict):
+            return clipped(response.text.strip(), REFUSAL_CHARS)
         if response.status_code == 200 and answer.get("ok") is True and answer.get("ts"):
             return None
-        return str(answer.get("error") or answer)[:200]
+        return clipped(str(answer.get("error") or answer), REFUSAL_CHARS)
 
 
 def send_report(poster: SlackPoster, summary: tuple[str, Blocks] | None,

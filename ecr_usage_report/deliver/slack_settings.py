@@ -7,11 +7,12 @@ A webhook's URL and a bot's token are secrets: an error names the setting, never
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -36,6 +37,9 @@ SECRET_REFERENCE = re.compile(r"arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\d{12}
                               r"|ssm:[a-z0-9-]+:\d{12}:parameter/[\w/.-]+)")
 CHANNEL_PATTERN = re.compile(r"#?[\w.-]{1,80}")
 BOT_TOKEN_PATTERN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")  # Slack's bot, user and app tokens
+# A secret kept as a JSON object (the console's key/value secret) holds the value under one of these
+# keys, or under its only key.
+WEBHOOK_KEYS, TOKEN_KEYS = ("url", "webhook"), ("token",)
 
 
 class SlackConfigError(ConfigError):
@@ -185,14 +189,42 @@ def load_slack(event: Mapping[str, Any], environ: Mapping[str, str]) -> SlackSet
                          messages)
 
 
-def resolved(clients: ClientFactory, value: str | None) -> str | None:
-    """A setting's value: itself, or what its ARN names (read once per container)."""
-    if value is None or not is_secret_reference(value):
-        return value
+def held_value(text: str, arn: str, keys: tuple[str, ...]) -> str:
+    """A kept secret's value: its text, or from a JSON object, the value under one of `keys` or its only key.
+
+    Raises:
+        SlackConfigError: an object without such a text value, naming the secret (never its value).
+    """
+    if not text.startswith("{"):
+        return text
     try:
-        return kept_secret(clients, value)
+        held = json.loads(text)
+    except ValueError:
+        held = None
+    found = [held[key] for key in keys if key in held] if isinstance(held, dict) else []
+    if isinstance(held, dict) and not found and len(held) == 1:
+        found = list(held.values())
+    if not found or not isinstance(found[0], str):
+        raise SlackConfigError(f"the secret {arn} holds JSON without a text value under {' or '.join(keys)}"
+                               " (or under its only key): keep the value there as text, or under one of those keys")
+    return found[0].strip()
+
+
+def resolved(clients: ClientFactory, value: str | None, keys: tuple[str, ...], check: Callable[[str], str],
+             what: str) -> str | None:
+    """A setting's value checked: itself, or what its ARN names (read once per container), a bad one
+    named by the secret's ARN, never by its value."""
+    if value is None or not is_secret_reference(value):
+        return value and check(value)
+    try:
+        held = held_value(kept_secret(clients, value), value, keys)
     except SecretError as exc:
         raise SlackConfigError(str(exc)) from None
+    keep_secret(held, is_url=check is checked_webhook)  # before checking it, so its error cannot show it
+    try:
+        return check(held)
+    except SlackConfigError:
+        raise SlackConfigError(f"the secret {value} does not hold {what}; value not shown") from None
 
 
 def slack_target(clients: ClientFactory, slack: SlackSettings) -> SlackTarget:
@@ -202,13 +234,20 @@ def slack_target(clients: ClientFactory, slack: SlackSettings) -> SlackTarget:
         ConfigError: a secret's value is malformed or missing.
         AWS_ERRORS: a secret could not be read.
     """
-    webhook = resolved(clients, slack.webhook)
-    keep_secret(webhook, is_url=True)  # before checking it, so its error cannot show it
+    webhook = resolved(clients, slack.webhook, WEBHOOK_KEYS, checked_webhook,
+                       f"a Slack webhook URL ({WEBHOOK_EXAMPLE})")
     if not slack.as_bot:
-        return SlackTarget(checked_webhook(webhook), None, None, slack.api_url)
-    token = resolved(clients, slack.bot_token)
-    keep_secret(token)
-    return SlackTarget(webhook and checked_webhook(webhook), checked_token(token), slack.channel, slack.api_url)
+        return SlackTarget(webhook, None, None, slack.api_url)
+    token = resolved(clients, slack.bot_token, TOKEN_KEYS, checked_token, "a Slack bot token (xoxb-...)")
+    return SlackTarget(webhook, token, slack.channel, slack.api_url)
+
+
+def ways(target: SlackTarget | None) -> list[tuple[str, SlackTarget]]:
+    """Every way to Slack a target has, named, the bot first: a failure notice tries each in turn."""
+    if target is None:
+        return []
+    found = [("the bot", target)] if target.bot_token else []
+    return found + ([("the webhook", SlackTarget(target.webhook, None))] if target.webhook else [])
 
 
 def poster(target: SlackTarget, delivery: Delivery | None = None, time_left: float | None = None,

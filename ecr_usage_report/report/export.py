@@ -15,6 +15,7 @@ from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import ImageProblem
 from ecr_usage_report.analysis.join import UsageIndex, count_by_kind, is_function
 from ecr_usage_report.analysis.rules import Candidate, Thresholds, archive_minimum, last_run_of, repository_cost
+from ecr_usage_report.inventory.ecr import LABEL as ECR
 from ecr_usage_report.inventory.model import (AliasedVersion, Consumer, Function, Image, Inventory, LastRun,
                                               LogGroupKey, Repository)
 from ecr_usage_report.inventory.references import Use
@@ -133,6 +134,15 @@ def candidate_record(candidate: Candidate, limits: Thresholds, now: datetime | N
     }
 
 
+def regions_read_fully(inventory: Inventory) -> list[str]:
+    """The regions whose repositories were all listed and read (an ECR error there names one that was
+    read, say its lifecycle policy): a later run compares only these."""
+    read = {(region, repo.name) for region, data in inventory.ecr.items() for repo in data.repositories}
+    failed = {error.region for error in inventory.errors
+              if error.service == ECR and (error.region, error.resource.split("@")[0].split(" ")[0]) not in read}
+    return [region for region in inventory.regions if region in inventory.ecr and region not in failed]
+
+
 def export_document(inventory: Inventory, findings: Findings, email: str,
                     comparison: Comparison | None = None) -> dict[str, Any]:
     """The whole inventory and the candidates (and what changed since the last report), in the documented schema."""
@@ -149,6 +159,7 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                      "idle_days": limits.idle_days, "archive_price_per_gb_month": limits.archive_price_per_gb_month,
                      "consumer_kinds": list(inventory.consumer_kinds)},
         "regions_scanned": list(inventory.regions),
+        "regions_read_fully": regions_read_fully(inventory),
         "summary": {"repositories": len(totals.repositories), "images": totals.images,
                     "total_size_bytes": totals.size_bytes,
                     "estimated_monthly_cost_usd": round(totals.monthly_cost, 4),

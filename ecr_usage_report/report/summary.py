@@ -31,6 +31,7 @@ class SummaryContext:
 
     s3_uri: str | None  # REPORT_S3_URI, when set
     details_note: str  # e.g. "Details follow in this message's thread."
+    not_compared: str | None = None  # why the last report, which exists, could not be compared
 
 
 def bar(size: int, largest: int) -> str:
@@ -63,6 +64,8 @@ def previous_day(generated_at: str) -> str:
 def change_lines(comparison: Comparison | None, context: SummaryContext) -> list[str]:
     if context.s3_uri is None:
         return ["*Since the last report:* not compared (set REPORT_S3_URI to keep reports and compare them)"]
+    if context.not_compared is not None:
+        return [f"*Since the last report:* not compared: {context.not_compared}"]
     if comparison is None:
         return [f"*Since the last report:* no earlier report in {context.s3_uri}; this is the first"]
     (size_then, size_now), (cost_then, cost_now) = comparison.size_bytes, comparison.monthly_cost_usd
@@ -77,6 +80,11 @@ def change_lines(comparison: Comparison | None, context: SummaryContext) -> list
     if comparison.grew:
         lines.append("• grew most: " + ", ".join(f"{region} {name} {signed_gb(grown)} GB"
                                                 for (region, name), grown in comparison.grew))
+    if comparison.left_out:
+        left_out = len(comparison.left_out)
+        lines.append(f"• {left_out} region{'s' * (left_out > 1)} left out of the comparison, not read fully by both"
+                     f" reports (totals are over the rest): {', '.join(comparison.left_out[:TOP])}"
+                     + (f" and {left_out - TOP} more" if left_out > TOP else ""))
     return lines
 
 
@@ -115,6 +123,22 @@ def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
     return lines + [f"*Errors:* {len(errors)}" + (" (listed at the end of the details)" if errors else "")]
 
 
+def section_text(lines: list[str]) -> str:
+    """A section's lines within Slack's limit: cut on a line boundary, with a mark saying how many were left out."""
+    def mark(left: int) -> str:
+        return f"… and {left} more line{'s' * (left > 1)}, past Slack's limit for a section"
+
+    whole = "\n".join(lines)
+    if len(whole) <= SECTION_LIMIT:
+        return whole
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        if len("\n".join([*kept, line, mark(len(lines) - index - 1)])) > SECTION_LIMIT:
+            break
+        kept.append(line)
+    return "\n".join([*kept, mark(len(lines) - len(kept))])
+
+
 def summary_message(inventory: Inventory, findings: Findings, email: str, comparison: Comparison | None,
                     context: SummaryContext,
                     run_errors: tuple[ReadError, ...] = ()) -> tuple[str, list[dict[str, Any]]]:
@@ -126,6 +150,6 @@ def summary_message(inventory: Inventory, findings: Findings, email: str, compar
     sections = [[escape_for_slack(line) for line in lines] for lines in sections if lines]
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]
     for lines in sections:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:SECTION_LIMIT]}})
-    text = "\n\n".join([title, *("\n".join(lines) for lines in sections)])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": section_text(lines)}})
+    text = "\n\n".join([escape_for_slack(title), *("\n".join(lines) for lines in sections)])
     return text, blocks
