@@ -17,7 +17,7 @@ from ecr_usage_report.analysis.findings import analyse
 from ecr_usage_report.analysis.rules import Thresholds
 from ecr_usage_report.deliver.slack import ERROR_TITLE, BotChannel, Delivery
 from ecr_usage_report.inventory.model import EcrRegion, Inventory
-from ecr_usage_report.report.summary import SECTION_LIMIT, SummaryContext, summary
+from ecr_usage_report.report.summary import SECTION_LIMIT, SummaryContext, summary_message
 from ecr_usage_report.run import ReportError, run
 from ecr_usage_report.setting import ConfigError
 from tests.helpers import FAST_DELIVERY, handler
@@ -207,7 +207,7 @@ def test_a_secret_holding_something_else_is_named_not_the_env_var(demo, slack, m
 def tiny_report(comparison: Comparison | None, email: str = "lab@example.com") -> tuple[str, list[dict]]:
     inventory = Inventory((SEOUL,), {SEOUL: EcrRegion(())}, {SEOUL: ()}, {}, ())
     findings = analyse(inventory, Thresholds(), datetime(2026, 12, 1, tzinfo=timezone.utc))
-    return summary(inventory, findings, email, comparison, SummaryContext(URI, "Details follow."))
+    return summary_message(inventory, findings, email, comparison, SummaryContext(URI, "Details follow."))
 
 
 def test_a_summary_section_over_slacks_limit_ends_on_a_line_with_what_was_left_out():
