@@ -156,6 +156,7 @@ class RegionSpec:
     eks_clusters: list[EksClusterSpec] = field(default_factory=list)
     lifecycle_policies: dict[str, str] = field(default_factory=dict)  # repository -> its lifecycle policy text
     repository_policies: dict[str, str] = field(default_factory=dict)  # repository -> its repository policy text
+    created_days_ago: dict[str, float] = field(default_factory=dict)  # repository -> how long ago it was created
 
 
 def manifest_for(key: str) -> str:
@@ -241,6 +242,9 @@ class Seeder:
         ecr = self.client("ecr", spec.name)
         for name, images in spec.repositories.items():
             ecr.create_repository(repositoryName=name)
+            if name in spec.created_days_ago and self.layer is not None:
+                self.layer.repository_overrides[(spec.name, name)] = {
+                    "createdAt": self.now - spec.created_days_ago[name] * DAY}
             self.digests[(spec.name, name)] = [self.push(ecr, spec.name, name, index, image) for index, image in enumerate(images)]
             if name in spec.lifecycle_policies:
                 ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=spec.lifecycle_policies[name])
