@@ -1,7 +1,7 @@
 """What changed since the last report: two JSON exports compared (pure)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 RepositoryKey = tuple[str, str]  # (region, repository name)
@@ -19,6 +19,7 @@ class Comparison:
     removed: tuple[RepositoryKey, ...]
     grew: tuple[tuple[RepositoryKey, int], ...]  # the most grown first, with the bytes gained
     new_candidates: tuple[RepositoryKey, ...]
+    sizes: dict[RepositoryKey, int] = field(default_factory=dict)  # an added one's size now, a removed one's then
 
     def as_record(self) -> dict[str, Any]:
         """The comparison as the JSON export carries it."""
@@ -26,8 +27,10 @@ class Comparison:
             "previous_generated_at": self.previous_at,
             "total_size_bytes": {"previous": self.size_bytes[0], "now": self.size_bytes[1]},
             "estimated_monthly_cost_usd": {"previous": self.monthly_cost_usd[0], "now": self.monthly_cost_usd[1]},
-            "repositories_added": [{"region": r, "name": n} for r, n in self.added],
-            "repositories_removed": [{"region": r, "name": n} for r, n in self.removed],
+            "repositories_added": [{"region": r, "name": n, "size_bytes": self.sizes.get((r, n))}
+                                   for r, n in self.added],
+            "repositories_removed": [{"region": r, "name": n, "size_bytes": self.sizes.get((r, n))}
+                                     for r, n in self.removed],
             "grew_most": [{"region": r, "name": n, "grew_bytes": grown} for (r, n), grown in self.grew],
             "new_deletion_candidates": [{"region": r, "name": n} for r, n in self.new_candidates],
         }
@@ -44,6 +47,7 @@ def candidates(document: dict[str, Any]) -> set[RepositoryKey]:
 def compare(previous: dict[str, Any], current: dict[str, Any]) -> Comparison:
     """This report's export against the earlier one's (any schema version with version 1's fields)."""
     then, now = sizes(previous), sizes(current)
+    added, removed = now.keys() - then.keys(), then.keys() - now.keys()
     grown = sorted(((key, now[key] - then[key]) for key in now.keys() & then.keys() if now[key] > then[key]),
                    key=lambda pair: (-pair[1], pair[0]))
     return Comparison(
@@ -51,8 +55,9 @@ def compare(previous: dict[str, Any], current: dict[str, Any]) -> Comparison:
         size_bytes=(int(previous["summary"]["total_size_bytes"]), int(current["summary"]["total_size_bytes"])),
         monthly_cost_usd=(float(previous["summary"]["estimated_monthly_cost_usd"]),
                           float(current["summary"]["estimated_monthly_cost_usd"])),
-        added=tuple(sorted(now.keys() - then.keys())),
-        removed=tuple(sorted(then.keys() - now.keys())),
+        added=tuple(sorted(added)),
+        removed=tuple(sorted(removed)),
         grew=tuple(grown[:TOP]),
         new_candidates=tuple(sorted(candidates(current) - candidates(previous))),
+        sizes={**{key: then[key] for key in removed}, **{key: now[key] for key in added}},
     )

@@ -152,7 +152,8 @@ def read_repository(client: Any, region: str, name: str, uri: str,
         return None, [ReadError(region, LABEL, name, error_message(exc))]
     children, errors = index_children(client, region, name, images)
     errors += [ReadError(region, LABEL, name, error) for error in (lifecycle_error, shared_error) if error]
-    return Repository(name, uri, images, has_lifecycle, children, lifecycle_text, shared, shared_text, created_at), errors
+    return (Repository(name, uri, images, has_lifecycle, children, lifecycle_text, shared, shared_text, created_at),
+            errors)
 
 
 def read_listed(client: Any, region: str, listed: dict[str, Any]) -> tuple[Repository | None, list[ReadError]]:
