@@ -103,7 +103,7 @@ def test_a_repository_another_account_may_pull_is_not_judged(account):
 def test_a_lifecycle_policy_that_expires_what_a_function_runs_is_a_warning(account):
     result = dry_run()
     warning = ('lifecycle rule 1 ("keep only the newest tagged image") expires v1, which lambda function old-tag-fn'
-               " runs: once it is deleted, the next pull, cold start or deploy of it fails")
+               " runs: their next pull, cold start or deploy of it fails")
     lines = block(result.report, "kept-newest")
     assert "\t- lifecycle : next evaluation expires 1 image, 1.000 GB ($0.10 a month)" in lines
     assert f"\t- warning : {warning}" in lines

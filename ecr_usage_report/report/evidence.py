@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 UNLISTED = "pulled by something this report cannot list"
 MOST_IMAGES = 5  # images named in one line
 CONSEQUENCES = {  # what the consumers of an image face when the policy acts on it
-    EXPIRE: "once it is deleted, the next pull, cold start or deploy of it fails",
-    ARCHIVE: "once it is archived, it cannot be pulled until restored: the next pull, cold start or deploy of it fails",
+    EXPIRE: "their next pull, cold start or deploy of it fails",
+    ARCHIVE: "it cannot be pulled until restored: their next pull, cold start or deploy of it fails",
 }
 
 

@@ -120,7 +120,7 @@ def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
     if len(lifecycle) > TOP:
         warnings.append(f"• and {len(lifecycle) - TOP} more images a lifecycle policy will take from their consumers")
     if unlisted := evidence_text.unlisted_summary(findings, TOP):
-        warnings.append(f"• {unlisted}: ask who pulls them")
+        warnings.append(f"• {unlisted}")
     if findings.not_judged or findings.unjudged_regions:
         warnings += [f"• {line[0].lower()}{line[1:]}" for line in consumer_text.not_judged_lines(findings, TOP)]
     withheld = [evidence_text.withheld_line(each, findings.now) for each in findings.withheld]
