@@ -383,6 +383,7 @@ class AwsLayer:
         self.in_flight = 0
         self.peak_in_flight = 0  # most calls answered at once since reset_counts()
         self.image_overrides: dict = {}
+        self.repository_overrides: dict = {}  # (region, repository) -> DescribeRepositories fields, e.g. createdAt
         self.log_stream_overrides: dict = {}
         self.ecr_images = EcrImages()  # storage class, index sizes, referrers, pulls and exclusions
         self.wall_clock: Callable[[], float] = time.time  # when an image is archived or a manifest pulled
@@ -408,7 +409,8 @@ class AwsLayer:
         self._version_images: dict[tuple[str, str, str], dict] = {}  # (region, name, version)
         self._aliases: dict[tuple[str, str, str], str] = {}  # (region, name, alias) -> version
         self._handlers: dict[str, Callable[[Request], Response]] = {
-            "DescribeRepositories": lambda r: self._page_ecr(r, "repositories", "repositoryNames"),
+            "DescribeRepositories": lambda r: self._page_ecr(r, "repositories", "repositoryNames",
+                                                             lambda doc: self._override_repositories(r.region, doc)),
             "DescribeImages": self._describe_images,
             "PutImage": self._put_image,
             "BatchGetImage": self._batch_get_image,
@@ -496,6 +498,7 @@ class AwsLayer:
             self.clock, self.sleep, self.wall_clock = time.monotonic, time.sleep, time.time
             self._buckets.clear()
             self.image_overrides.clear()
+            self.repository_overrides.clear()
             self.log_stream_overrides.clear()
             self._logging_configs.clear()
             self._images.clear()
@@ -679,6 +682,11 @@ class AwsLayer:
         """Apply image_overrides to DescribeImages imageDetails."""
         for detail in doc.get("imageDetails") or []:
             detail.update(self.image_overrides.get(detail.get("imageDigest"), {}))
+
+    def _override_repositories(self, region: str, doc: dict) -> None:
+        """Apply repository_overrides to DescribeRepositories' repositories (moto dates each at its creation)."""
+        for repository in doc.get("repositories") or []:
+            repository.update(self.repository_overrides.get((region, repository.get("repositoryName")), {}))
 
     def _rewrite(self, resp: Response, edit: Callable[[dict], None]) -> Response:
         """Apply edit to a successful JSON object answer."""

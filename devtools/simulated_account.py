@@ -175,6 +175,7 @@ class RegionSpec:
     repository_policies: dict[str, str] = field(default_factory=dict)  # repository -> its repository policy text
     codebuild_projects: list[CodeBuildSpec] = field(default_factory=list)
     sagemaker_models: list[SageMakerModelSpec] = field(default_factory=list)
+    created_days_ago: dict[str, float] = field(default_factory=dict)  # repository -> how long ago it was created
 
 
 def manifest_for(key: str) -> str:
@@ -260,6 +261,9 @@ class Seeder:
         ecr = self.client("ecr", spec.name)
         for name, images in spec.repositories.items():
             ecr.create_repository(repositoryName=name)
+            if name in spec.created_days_ago and self.layer is not None:
+                self.layer.repository_overrides[(spec.name, name)] = {
+                    "createdAt": self.now - spec.created_days_ago[name] * DAY}
             self.digests[(spec.name, name)] = [self.push(ecr, spec.name, name, index, image) for index, image in enumerate(images)]
             if name in spec.lifecycle_policies:
                 ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=spec.lifecycle_policies[name])
@@ -510,7 +514,8 @@ MB = 10**6
 
 def demo_account() -> list[RegionSpec]:
     """A small lab account: a busy Seoul region, two quieter ones, a partner lab's containers in Ireland,
-    a few empty regions."""
+    a few empty regions; a lifecycle policy about to expire an image a function runs, a build pulled by
+    something nothing lists, an API image shared with the partner's account, an old empty repository."""
     seoul = RegionSpec("ap-northeast-2")
     seoul.repositories = {
         "ddps/image-resize": [
@@ -524,25 +529,33 @@ def demo_account() -> list[RegionSpec]:
                       referrers=(("application/vnd.dev.cosign.artifact.sig.v1+json", 1_300),
                                  ("application/spdx+json", 48_000))),
         ],
-        "legacy/crawler": [ImageSpec(["final"], 730 * MB, 420)],
+        "legacy/crawler": [ImageSpec(["final"], 730 * MB, 420, 300)],
         "sandbox/empty": [],
     }
+    seoul.created_days_ago = {"sandbox/empty": 400}
+    seoul.lifecycle_policies = {"ddps/ml-inference": json.dumps({"rules": [{  # while a function still runs 2024.11
+        "rulePriority": 1, "description": "keep the newest", "action": {"type": "expire"},
+        "selection": {"tagStatus": "tagged", "tagPatternList": ["20*"], "countType": "imageCountMoreThan",
+                      "countNumber": 1}}]})}
     seoul.functions = [
         FunctionSpec("image-resize-prod", ("ddps/image-resize", "latest"), last_run_days_ago=0.02,
                      versions=2, aliases=("live",)),
         FunctionSpec("image-resize-canary", ("ddps/image-resize", "@1"), last_run_days_ago=12),
         FunctionSpec("ml-inference-api", ("ddps/ml-inference", "2025.06"), last_run_days_ago=2, log_group="/ddps/ml-inference"),
-        FunctionSpec("ml-inference-batch", ("ddps/ml-inference", "2025.06"), no_streams=True),
+        FunctionSpec("ml-inference-batch", ("ddps/ml-inference", "2024.11"), no_streams=True),
         FunctionSpec("usage-report-zip", None, last_run_days_ago=30),
     ]
     seoul.codebuild_projects = [CodeBuildSpec("image-resize-build", ("ddps/image-resize", "latest"))]
     seoul.sagemaker_models = [SageMakerModelSpec("ml-inference-2025", ("ddps/ml-inference", "2025.06"),
                                                  endpoints=("ml-inference-live",))]
     virginia = RegionSpec("us-east-1")
-    virginia.repositories = {"experiments/gpu-bench": [  # a multi-platform build: an index of two platform images
-        ImageSpec(["cuda12"], 0, 190, platforms=(("linux/amd64", int(3.0 * GB)), ("linux/arm64", int(2.8 * GB))))]}
+    virginia.repositories = {"experiments/gpu-bench": [  # a multi-platform build, pulled by a GPU box nothing lists
+        ImageSpec(["cuda12"], 0, 190, 2, platforms=(("linux/amd64", int(3.0 * GB)), ("linux/arm64", int(2.8 * GB))))]}
     oregon = RegionSpec("us-west-2")
     oregon.repositories = {"ddps/api": [ImageSpec(["prod"], 250 * MB, 8, 0.1)]}
+    oregon.repository_policies = {"ddps/api": json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "partner-lab", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]})}
     oregon.functions = [FunctionSpec("api-prod", ("ddps/api", "prod"), last_run_days_ago=None)]
     return [seoul, virginia, oregon, partner_lab()]
 

@@ -196,7 +196,8 @@ def run_summary(inventory: Inventory, findings: Findings, messages_sent: int, dr
         "deletion_candidates": len(findings.candidates),
         "messages_sent": messages_sent,
         "dry_run": dry_run,
-        "errors": [f"{error.where}: {error.message}" for error in (*inventory.errors, *run_errors)],
+        "errors": [f"{error.where}: {error.message}"
+                   for error in (*inventory.errors, *findings.policy_errors, *run_errors)],
     }
 
 

@@ -86,7 +86,7 @@ def test_candidates_fire_on_each_rule_and_not_on_near_misses(account):
                                " last ran over 365 days ago: idle-fn (last run ")
     assert "idle-fn-2 (last run " in lines[1]
     assert lines[2] == ("- ap-northeast-2 unused-200d : 3.000 GB, $0.30 per month : no function or other consumer"
-                        " uses it and its last push was 200 days ago (over 183)")
+                        " uses it, its last push was 200 days ago (over 183) and it was never pulled")
     for near_miss in ("unused-182d", "alias-pinned", "ran-364d", "no-logs", "current"):
         assert f" {near_miss} :" not in "\n".join(lines)
 

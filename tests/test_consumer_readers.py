@@ -197,7 +197,7 @@ def test_no_consumer_kinds_reads_lambda_alone_as_before(aws, seed):
     assert {operation for operation, _ in aws.layer.calls} <= {"DescribeRepositories", "DescribeImages",
                                                                "GetLifecyclePolicy", "GetRepositoryPolicy", "ListFunctions"}
     assert "other consumers" not in result.report
-    assert ": no function uses it and its last push was" in result.report  # it claims no more than it read
+    assert ": no function uses it, its last push was" in result.report  # it claims no more than it read
 
 
 def test_with_regions_narrowed_an_ecs_service_in_a_region_not_scanned_keeps_its_repository(aws, seed):

@@ -226,8 +226,8 @@ def test_consumer_kinds_setting_reads_only_the_kinds_asked(account, aws):
     names = sorted(c.repository.name for c in result.findings.candidates)
     # scheduled tasks, Batch, App Runner and rollback versions were not read, so their repositories look unused
     assert names == ["apprunner-image", "batch-job", "eventbridge-task", "lambda-rollback", "scheduler-task", "unused"]
-    assert ("- us-east-1 batch-job : 1.000 GB, $0.10 per month : no function or ecs / eks consumer uses it and its"
-            " last push was 400 days ago (over 183)") in result.report  # it names what it read, no more
+    assert ("- us-east-1 batch-job : 1.000 GB, $0.10 per month : no function or ecs / eks consumer uses it,"
+            " its last push was 400 days ago (over 183) and it was never pulled") in result.report  # it names what it read, no more
 
 
 def test_json_export_version_2_names_each_repositorys_consumers_and_keeps_version_1(account, aws):

@@ -223,7 +223,8 @@ def test_deletion_candidates_free_active_and_archived_bytes_and_note_the_archive
     [candidate] = [line for line in result.report.split("\n") if line.startswith("- ap-northeast-2 retired :")]
     # 1 GB active at $0.10 and 2 GB archived at $0.05; the archive bills 90 days, deleted or not
     assert candidate == ("- ap-northeast-2 retired : 3.000 GB, $0.20 per month : no function or other consumer uses"
-                         " it and its last push was 300 days ago (over 183); 2.000 GB of it, archived under 90 days"
+                         " it, its last push was 300 days ago (over 183) and it was never pulled;"
+                         " 2.000 GB of it, archived under 90 days"
                          f" ago, is billed until {kst(seeder.now + 60 * DAY)} even if deleted")
     assert "DELETION CANDIDATES : 1 repositories, 3.000 GB, $0.20 per month" in result.report
     document = json.loads(render(result, "json"))

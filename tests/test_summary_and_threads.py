@@ -135,12 +135,12 @@ def test_the_second_report_says_what_was_added_and_what_grew(demo, slack, aws, m
     second = run({}, delivery=FAST_DELIVERY)
     text = second.message[0]
     assert "12.395 → 14.395 GB (+2.000)" in text and "$1.24 → $1.44 a month" in text
-    assert "• 1 added: us-west-2 ddps/new-service" in text
+    assert "• 1 added: us-west-2 ddps/new-service (0.000 GB)" in text
     assert "• grew most: us-west-2 ddps/api +2.000 GB" in text
     s3 = boto3.client("s3", region_name=SEOUL)
     newest = max(item["Key"] for item in s3.list_objects_v2(Bucket="lab-reports")["Contents"])
     exported = json.loads(s3.get_object(Bucket="lab-reports", Key=newest)["Body"].read())["comparison"]
-    assert exported["repositories_added"] == [{"region": OREGON, "name": "ddps/new-service"}]
+    assert exported["repositories_added"] == [{"region": OREGON, "name": "ddps/new-service", "size_bytes": 0}]
     assert exported["grew_most"] == [{"region": OREGON, "name": "ddps/api", "grew_bytes": 2 * 10**9}]
 
 

@@ -9,7 +9,7 @@ the regions compared.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 RepositoryKey = tuple[str, str]  # (region, repository name)
@@ -33,6 +33,7 @@ class Comparison:
     grew: tuple[tuple[RepositoryKey, int], ...]  # the most grown first, with the bytes gained
     new_candidates: tuple[RepositoryKey, ...]
     left_out: tuple[str, ...] = ()  # regions scanned by either that one of them did not read fully
+    sizes: dict[RepositoryKey, int] = field(default_factory=dict)  # an added one's size now, a removed one's then
 
     def as_record(self) -> dict[str, Any]:
         """The comparison as the JSON export carries it."""
@@ -40,8 +41,10 @@ class Comparison:
             "previous_generated_at": self.previous_at,
             "total_size_bytes": {"previous": self.size_bytes[0], "now": self.size_bytes[1]},
             "estimated_monthly_cost_usd": {"previous": self.monthly_cost_usd[0], "now": self.monthly_cost_usd[1]},
-            "repositories_added": [{"region": r, "name": n} for r, n in self.added],
-            "repositories_removed": [{"region": r, "name": n} for r, n in self.removed],
+            "repositories_added": [{"region": r, "name": n, "size_bytes": self.sizes.get((r, n))}
+                                   for r, n in self.added],
+            "repositories_removed": [{"region": r, "name": n, "size_bytes": self.sizes.get((r, n))}
+                                     for r, n in self.removed],
             "grew_most": [{"region": r, "name": n, "grew_bytes": grown} for (r, n), grown in self.grew],
             "new_deletion_candidates": [{"region": r, "name": n} for r, n in self.new_candidates],
             "regions_left_out": list(self.left_out),
@@ -141,13 +144,15 @@ def compare(previous: Any, current: dict[str, Any]) -> Comparison:
     grown = sorted(((key, now[key] - then[key]) for key in now.keys() & then.keys() if now[key] > then[key]),
                    key=lambda pair: (-pair[1], pair[0]))
     compared = both - judged(previous)  # a region judged only now has candidates that are not new
+    added, removed = now.keys() - then.keys(), then.keys() - now.keys()
     return Comparison(
         previous_at=str(previous.get("generated_at", "")),
         size_bytes=size_bytes,
         monthly_cost_usd=monthly,
-        added=tuple(sorted(now.keys() - then.keys())),
-        removed=tuple(sorted(then.keys() - now.keys())),
+        added=tuple(sorted(added)),
+        removed=tuple(sorted(removed)),
         grew=tuple(grown[:TOP]),
         new_candidates=tuple(sorted(candidates(current, compared) - candidates(previous, compared))),
         left_out=left_out,
+        sizes={**{key: then[key] for key in removed}, **{key: now[key] for key in added}},
     )

@@ -3,10 +3,11 @@
 Rules, as the team wrote them down:
 1. unused: no function (nor an aliased version) runs any image of the repository, no consumer of
    any other kind read (ECS, scheduled tasks, Batch, App Runner, EKS, Lambda rollback versions)
-   names one, and its last push is older than `unused_days`;
+   names one, its last push is older than `unused_days`, and so is its last pull (if any);
 2. idle: every function using it last ran more than `idle_days` ago, and nothing but Lambda (its
    functions and their rollback versions) uses it. A function whose last run is unknown (no log
    group, no stream, lookup error) is not idle: it keeps the repository.
+An empty repository that no consumer names, created more than `unused_days` ago, is a candidate too.
 A region whose functions, or any consumer kind, could not all be read names no candidate: a gap
 is not "unused". Nothing is ever deleted here.
 """
@@ -25,7 +26,7 @@ DEFAULT_UNUSED_DAYS = 183
 DEFAULT_IDLE_DAYS = 365
 HALF_YEAR_DAYS = 183
 YEAR_DAYS = 365
-UNUSED, IDLE = "unused", "idle"
+UNUSED, IDLE, EMPTY = "unused", "idle", "empty"
 FRESH, AGING, OLD = "fresh", "aging", "old"
 UNKNOWN_RUN = LastRun(None, "unknown")
 LAMBDA_KINDS = (LAMBDA_FUNCTION, LAMBDA_VERSION)  # the only consumers whose idleness is known
@@ -50,7 +51,7 @@ class Candidate:
 
     region: str
     repository: Repository
-    reason: str  # UNUSED or IDLE
+    reason: str  # UNUSED, IDLE or EMPTY
     functions: tuple[tuple[str, LastRun], ...] = field(default=())  # for IDLE: who, and when they last ran
 
 
@@ -103,9 +104,12 @@ def repository_candidate(region: str, repository: Repository, users: tuple[Consu
                          limits: Thresholds) -> Candidate | None:
     """The rule a repository falls under, if any, given every consumer (functions included) that uses it."""
     if not users:
-        pushed = repository.last_pushed_at
-        if pushed is not None and now - pushed > timedelta(days=limits.unused_days):
+        limit = now - timedelta(days=limits.unused_days)
+        pushed, pulled, created = repository.last_pushed_at, repository.last_pulled_at, repository.created_at
+        if pushed is not None and pushed < limit and (pulled is None or pulled < limit):
             return Candidate(region, repository, UNUSED)
+        if not repository.images and created is not None and created < limit:
+            return Candidate(region, repository, EMPTY)
         return None
     if any(user.kind not in LAMBDA_KINDS for user in users):
         return None  # only Lambda's idleness is known
@@ -153,10 +157,11 @@ def gap_of(reason: str) -> tuple[str, str | None]:
 
 def deletion_candidates(inventory: Inventory, usage: UsageIndex, now: datetime,
                         limits: Thresholds) -> tuple[Candidate, ...]:
-    """Every repository the rules name, largest first."""
+    """Every repository the rules name, largest first, then the empty ones by region and name."""
     unjudged = not_judged(inventory)
     found = [candidate
              for region, data in inventory.ecr.items() if region not in unjudged
              for repository in data.repositories
              if (candidate := repository_candidate(region, repository, usage.users_of(repository), now, limits))]
-    return tuple(sorted(found, key=lambda c: (-c.repository.size_bytes, c.region, c.repository.name)))
+    return tuple(sorted(found, key=lambda c: (c.reason == EMPTY, -c.repository.size_bytes, c.region,
+                                              c.repository.name)))

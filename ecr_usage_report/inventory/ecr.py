@@ -3,6 +3,7 @@ manifests of its image indexes, its lifecycle policy and its repository policy."
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Callable
 
 import botocore
@@ -133,7 +134,8 @@ def listed_manifests(manifest: str) -> tuple[str, ...] | None:
                  if isinstance(entry, dict) and isinstance(entry.get("digest"), str))
 
 
-def read_repository(client: Any, region: str, name: str, uri: str) -> tuple[Repository | None, list[ReadError]]:
+def read_repository(client: Any, region: str, name: str, uri: str,
+                    created_at: datetime | None = None) -> tuple[Repository | None, list[ReadError]]:
     """One repository with every image, active and archived (every DescribeImages page), and what its
     indexes hold; an index manifest that cannot be read is named in the errors. Read it through
     `reader.read(READER, ...)`, which passes over a repository deleted since it was listed."""
@@ -145,12 +147,13 @@ def read_repository(client: Any, region: str, name: str, uri: str) -> tuple[Repo
     shared, shared_text, shared_error = repository_policy(client, name)
     children, errors = index_children(client, region, name, images)
     errors += [ReadError(region, LABEL, name, error) for error in (lifecycle_error, shared_error) if error]
-    return Repository(name, uri, images, has_lifecycle, children, lifecycle_text, shared, shared_text), errors
+    return (Repository(name, uri, images, has_lifecycle, children, lifecycle_text, shared, shared_text, created_at),
+            errors)
 
 
 def read_listed(client: Any, region: str, listed: dict[str, Any]) -> tuple[Repository | None, list[ReadError]]:
     """read_repository for a DescribeRepositories entry."""
-    return read_repository(client, region, listed["repositoryName"], listed["repositoryUri"])
+    return read_repository(client, region, listed["repositoryName"], listed["repositoryUri"], listed.get("createdAt"))
 
 
 READER: RegionReader[dict[str, Any], Repository] = RegionReader(

@@ -64,6 +64,12 @@ class Repository:
     lifecycle_policy_text: str | None = None  # GetLifecyclePolicy's text, when lifecycle_policy is True
     repository_policy: bool | None = False  # whether it has a repository policy; None: it could not be read
     repository_policy_text: str | None = None  # GetRepositoryPolicy's policyText, when repository_policy is True
+    created_at: datetime | None = None  # DescribeRepositories' createdAt
+
+    @property
+    def account(self) -> str:
+        """The account that owns it: its registry's, `<account>.dkr.ecr.<region>.amazonaws.com`."""
+        return self.uri.split(".", 1)[0]
 
     @cached_property
     def size_bytes(self) -> int:

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Iterable, Mapping
 
+from ecr_usage_report.analysis.evidence import Evidence
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import ImageProblem, function_problems
 from ecr_usage_report.analysis.join import UsageIndex
-from ecr_usage_report.analysis.rules import (AGING, FRESH, IDLE, OLD, Candidate, Thresholds, archive_minimum,
+from ecr_usage_report.analysis.rules import (AGING, EMPTY, FRESH, IDLE, OLD, Candidate, Thresholds, archive_minimum,
                                              last_run_of, monthly_cost, push_age, repository_cost)
 from ecr_usage_report.inventory.kinds import KINDS as CONSUMER_KINDS
 from ecr_usage_report.inventory.model import EcrRegion, Inventory, LastRun, LogGroupKey, ReadError, Repository
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
-from ecr_usage_report.report import consumers as consumer_text
+from ecr_usage_report.report import consumers as consumer_text, evidence as evidence_text
 from ecr_usage_report.report.times import format_kst
 from ecr_usage_report.report.words import count, gb, last_run_text, problem_text, usd
 
@@ -64,9 +65,10 @@ def function_line(function_name: str, last_execution: str) -> str:
 
 
 def repository_block(region: str, repository: Repository, usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
-                     now: datetime, usage_known: bool = True) -> str:
+                     now: datetime, usage_known: bool = True, evidence: Evidence | None = None) -> str:
     """A repository's line, then one line per function using it and one per other consumer, then
-    what it holds besides active images and the functions whose image from it Lambda cannot pull or run."""
+    what it holds besides active images, the functions whose image from it Lambda cannot pull or run,
+    and its evidence of use: who else may pull it, unexplained pulls, what its lifecycle policy takes."""
     users = usage.functions_of(repository)
     lines = [repository_line(repository, True if users else (False if usage_known else None), now)]
     lines += [function_line(user.name, last_run_text(last_run_of(region, user, last_runs))) for user in users]
@@ -74,6 +76,7 @@ def repository_block(region: str, repository: Repository, usage: UsageIndex, las
     lines += storage_lines(repository)
     lines += [f"\t- warning : {problem.label} : {problem_text(problem)}"
               for user in users for problem in function_problems(region, user, repository)]
+    lines += evidence_text.evidence_lines(evidence, now)
     return "\n".join(lines)
 
 
@@ -117,10 +120,11 @@ def repository_sort_key(repository: Repository) -> tuple[int, datetime]:
 
 
 def region_section(region: str, data: EcrRegion, usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
-                   now: datetime, usage_known: bool = True) -> str:
+                   now: datetime, usage_known: bool = True, evidence: Mapping[str, Evidence] | None = None) -> str:
     """A region's title, then its repositories by size, then by last push."""
     repositories = sorted(data.repositories, key=repository_sort_key, reverse=True)
-    blocks = [repository_block(region, repo, usage, last_runs, now, usage_known) for repo in repositories]
+    blocks = [repository_block(region, repo, usage, last_runs, now, usage_known, (evidence or {}).get(repo.uri))
+              for repo in repositories]
     return "\n".join([region_title(region, data.size_bytes), *blocks])
 
 
@@ -132,11 +136,11 @@ def empty_regions_line(regions: list[str]) -> list[str]:
 
 
 def regions_text(ecr: dict[str, EcrRegion], usage: UsageIndex, last_runs: dict[LogGroupKey, LastRun],
-                 now: datetime, unjudged: tuple[str, ...] = ()) -> str:
+                 now: datetime, unjudged: tuple[str, ...] = (), evidence: Mapping[str, Evidence] | None = None) -> str:
     """Every region with repositories, largest first, then the regions that hold none (`unjudged`:
-    those whose Lambda functions or other consumers were not all read)."""
+    those whose Lambda functions or other consumers were not all read; `evidence`: by repository URI)."""
     regions = sorted(ecr, key=lambda name: (-ecr[name].size_bytes, name))
-    sections = [region_section(region, ecr[region], usage, last_runs, now, region not in unjudged)
+    sections = [region_section(region, ecr[region], usage, last_runs, now, region not in unjudged, evidence)
                 for region in regions if ecr[region].repositories]
     empty = [region for region in regions if not ecr[region].repositories]
     return join_blocks(sections + ["\n".join(empty_regions_line(empty))])
@@ -198,9 +202,10 @@ def summary_storage_lines(findings: Findings) -> list[str]:
 
 
 def summary_section(findings: Findings) -> list[str]:
-    """The details' SUMMARY section: totals, the largest, archived storage, and the images that will not run."""
+    """The details' SUMMARY section: totals, the largest, archived storage, the images that will not run,
+    pulls nothing listed explains, and the images a lifecycle policy will take from their consumers."""
     return (summary_totals_lines(findings) + summary_storage_lines(findings)
-            + summary_problem_lines(findings.image_problems))
+            + summary_problem_lines(findings.image_problems) + evidence_text.summary_lines(findings))
 
 
 def summary_problem_lines(problems: Iterable[ImageProblem]) -> list[str]:
@@ -221,14 +226,21 @@ def candidate_line(candidate: Candidate, now: datetime, limits: Thresholds,
     if candidate.reason == IDLE:
         runs = ", ".join(f"{name} (last run {last_run_text(last)})" for name, last in candidate.functions)
         return head + f"every function using it last ran over {limits.idle_days} days ago: {runs}" + tail
-    days = (now - repo.last_pushed_at).days
     if not consumer_kinds:
         nobody = "no function uses it"
     elif set(consumer_kinds) == set(CONSUMER_KINDS):
         nobody = "no function or other consumer uses it"
     else:
         nobody = f"no function or {' / '.join(consumer_kinds)} consumer uses it"
-    return head + f"{nobody} and its last push was {days} days ago (over {limits.unused_days})" + tail
+    if candidate.reason == EMPTY:
+        created = repo.created_at or now
+        return (head + f"empty since {format_kst(created)} (created {(now - created).days} days ago,"
+                f" over {limits.unused_days}) and {nobody}" + tail)
+    days, over = (now - repo.last_pushed_at).days, limits.unused_days
+    pulled = evidence_text.pull_fact(repo, now)
+    facts = (f"its last push was {days} days ago and {pulled} (over {over})" if repo.last_pulled_at
+             else f"its last push was {days} days ago (over {over}) and it was never pulled")
+    return head + f"{nobody}, {facts}" + tail
 
 
 def candidates_section(findings: Findings) -> list[str]:
@@ -240,6 +252,7 @@ def candidates_section(findings: Findings) -> list[str]:
              f" {usd(cost)} per month ======"]
     lines += [candidate_line(candidate, findings.now, limits, findings.consumer_kinds) for candidate in candidates]
     lines += consumer_text.not_judged_lines(findings)
+    lines += [evidence_text.withheld_line(withheld, findings.now) for withheld in findings.withheld]
     lines.append("This report deletes nothing; check each candidate before you delete it.")
     return lines
 
@@ -247,14 +260,15 @@ def candidates_section(findings: Findings) -> list[str]:
 def render_details(inventory: Inventory, findings: Findings, email: str,
                    run_errors: tuple[ReadError, ...] = ()) -> str:
     """The whole details: header, summary, regions, deletion candidates, what could not be read
-    (the inventory's errors, then the run's own, such as a failed export)."""
+    (the inventory's errors and the policies that could not be parsed, then the run's own, such as a
+    failed export)."""
     return join_blocks([
         "\n".join(header_lines(email, findings.now)),
         "\n".join(consumer_text.legend_lines(inventory, findings)),
         "\n".join(summary_section(findings)),
         "\n".join(consumer_text.usage_count_lines(inventory, findings)),
         regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now,
-                     tuple(findings.not_judged or findings.unjudged_regions)),
+                     tuple(findings.not_judged or findings.unjudged_regions), findings.evidence),
         "\n".join(candidates_section(findings)),
-        "\n".join(errors_section([*inventory.errors, *run_errors])),
+        "\n".join(errors_section(sorted([*inventory.errors, *findings.policy_errors]) + list(run_errors))),
     ])

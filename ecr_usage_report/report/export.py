@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from ecr_usage_report.analysis.comparison import Comparison
+from ecr_usage_report.analysis.evidence import Changes, Evidence
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import ImageProblem
 from ecr_usage_report.analysis.join import UsageIndex, count_by_kind, is_function
@@ -19,6 +20,7 @@ from ecr_usage_report.inventory.ecr import LABEL as ECR
 from ecr_usage_report.inventory.model import (AliasedVersion, Consumer, Function, Image, Inventory, LastRun,
                                               LogGroupKey, Repository)
 from ecr_usage_report.inventory.references import Use
+from ecr_usage_report.report.evidence import warning_text
 from ecr_usage_report.report.words import last_run_text, problem_text
 from ecr_usage_report.report.times import iso_utc
 
@@ -105,6 +107,35 @@ def repository_record(region: str, repo: Repository, usage: UsageIndex,
     }
 
 
+def changes_record(changes: Changes | None) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    return {"image_count": changes.images, "size_bytes": changes.size_bytes,
+            "monthly_cost_usd": round(changes.monthly_cost, 4), "uncertain_image_count": changes.uncertain}
+
+
+def evidence_record(evidence: Evidence | None, reason: str | None) -> dict[str, Any]:
+    """Who else may pull the repository, pulls no listed consumer explains, what its lifecycle policy takes."""
+    shared = evidence.shared if evidence else None
+    pulled = evidence.unlisted_pulls if evidence else ()
+    return {
+        "shared_with": None if shared is None or not shared.shared else {
+            "accounts": list(shared.accounts), "organizations": list(shared.organizations),
+            "everyone": shared.everyone, "services": [grant.text for grant in shared.services], "text": shared.text},
+        "pulled_by_unlisted": {"last_pulled_at": iso_utc(pulled[0].last_pulled_at),
+                               "images": [image.digest for image in pulled]} if pulled else None,
+        "lifecycle_next_evaluation": {"expire": changes_record(evidence.expires),
+                                      "archive": changes_record(evidence.archives)} if evidence else None,
+        "lifecycle_warnings": [{
+            "digest": w.image.digest, "tags": list(w.image.tags), "action": w.selected.action,
+            "rule_priority": w.selected.priority, "rule_description": w.selected.description,
+            "certain": w.selected.certain, "consumers": [{"kind": c.kind, "name": c.name, "region": c.region}
+                                                         for c in w.users],
+            "message": warning_text(w)} for w in (evidence.warnings if evidence else ())],
+        "not_judged": reason,
+    }
+
+
 def versions_record(versions: tuple[AliasedVersion, ...] | None) -> list[dict[str, Any]] | None:
     if versions is None:
         return None
@@ -123,6 +154,7 @@ def function_record(region: str, function: Function) -> dict[str, Any]:
 
 
 def candidate_record(candidate: Candidate, limits: Thresholds, now: datetime | None = None) -> dict[str, Any]:
+    """A deletion candidate, with what it frees and the facts it rests on."""
     repo = candidate.repository
     held, until = archive_minimum(repo, now) if now else (0, None)
     return {
@@ -130,7 +162,8 @@ def candidate_record(candidate: Candidate, limits: Thresholds, now: datetime | N
         "size_bytes": repo.size_bytes, "monthly_cost_usd": round(repository_cost(repo, limits), 4),
         "functions": [{"function": name, "last_execution_at": iso_utc(last.at)} for name, last in candidate.functions],
         "archived_size_bytes": repo.archived_size_bytes, "archive_minimum_bytes": held,
-        "archive_minimum_until": iso_utc(until),
+        "archive_minimum_until": iso_utc(until), "last_pushed_at": iso_utc(repo.last_pushed_at),
+        "last_pulled_at": iso_utc(repo.last_pulled_at), "created_at": iso_utc(repo.created_at),
     }
 
 
@@ -148,8 +181,10 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
     """The whole inventory and the candidates (and what changed since the last report), in the documented schema."""
     limits = findings.thresholds
     totals = findings.totals
+    withheld = {each.repository.uri: each.reason for each in findings.withheld}
     repositories = [{**repository_record(region, repo, findings.usage, inventory.last_runs),
-                     **repository_storage_record(repo, limits)}
+                     **repository_storage_record(repo, limits), "created_at": iso_utc(repo.created_at),
+                     **evidence_record(findings.evidence.get(repo.uri), withheld.get(repo.uri))}
                     for region, data in sorted(inventory.ecr.items()) for repo in data.repositories]
     return {
         "schema_version": SCHEMA_VERSION,
@@ -166,7 +201,10 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                     "active_size_bytes": totals.active_bytes, "archived_size_bytes": totals.archived_bytes,
                     "archived_images": totals.archived_images,
                     "functions_whose_image_will_not_run": len(findings.image_problems),
-                    "consumers_by_kind": count_by_kind(findings.usage.found)},
+                    "consumers_by_kind": count_by_kind(findings.usage.found),
+                    "repositories_pulled_by_unlisted": len(findings.unlisted_pulls),
+                    "lifecycle_warnings": len(findings.lifecycle_warnings),
+                    "repositories_not_judged": len(findings.withheld)},
         "repositories": repositories,
         "functions": [{**function_record(region, function),
                        "image_problems": [problem_record(problem) for problem in findings.image_problems
@@ -176,7 +214,8 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                       for consumer in findings.usage.found],
         "deletion_candidates": [candidate_record(candidate, limits, findings.now) for candidate in findings.candidates],
         "not_judged": [{"region": region, "reasons": list(why)} for region, why in findings.not_judged.items()],
-        "errors": [{"where": error.where, "message": error.message} for error in inventory.errors],
+        "errors": [{"where": error.where, "message": error.message}
+                   for error in sorted([*inventory.errors, *findings.policy_errors])],
         "comparison": comparison.as_record() if comparison else None,
     }
 

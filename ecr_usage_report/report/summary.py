@@ -11,10 +11,10 @@ from typing import Any
 
 from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import Findings
-from ecr_usage_report.analysis.rules import IDLE, repository_cost
+from ecr_usage_report.analysis.rules import repository_cost
 from ecr_usage_report.analysis.totals import TOP
 from ecr_usage_report.inventory.model import Inventory, ReadError
-from ecr_usage_report.report import consumers as consumer_text
+from ecr_usage_report.report import consumers as consumer_text, evidence as evidence_text
 from ecr_usage_report.report.mrkdwn import escape_for_slack
 from ecr_usage_report.report.words import gb, problem_text, usd
 from ecr_usage_report.report.times import format_kst
@@ -61,6 +61,11 @@ def previous_day(generated_at: str) -> str:
         return generated_at[:10]
 
 
+def size_text(comparison: Comparison, key: tuple[str, str]) -> str:
+    """` (1.200 GB)`: an added repository's size now, a removed one's then; "" when not known."""
+    return f" ({gb(comparison.sizes[key])} GB)" if key in comparison.sizes else ""
+
+
 def change_lines(comparison: Comparison | None, context: SummaryContext) -> list[str]:
     if context.s3_uri is None:
         return ["*Since the last report:* not compared (set REPORT_S3_URI to keep reports and compare them)"]
@@ -71,10 +76,11 @@ def change_lines(comparison: Comparison | None, context: SummaryContext) -> list
     (size_then, size_now), (cost_then, cost_now) = comparison.size_bytes, comparison.monthly_cost_usd
     lines = [f"*Since the last report* ({previous_day(comparison.previous_at)}): {gb(size_then)} → {gb(size_now)} GB"
              f" ({signed_gb(size_now - size_then)}), {usd(cost_then)} → {usd(cost_now)} a month"]
-    for title, keys in (("added", comparison.added), ("removed", comparison.removed),
-                        ("new deletion candidates", comparison.new_candidates)):
+    for title, keys, sized in (("added", comparison.added, True), ("removed", comparison.removed, True),
+                               ("new deletion candidates", comparison.new_candidates, False)):
         if keys:
-            names = ", ".join(f"{region} {name}" for region, name in keys[:TOP])
+            names = ", ".join(f"{region} {name}" + size_text(comparison, key) * sized for region, name in keys[:TOP]
+                              for key in [(region, name)])
             more = f" and {len(keys) - TOP} more" if len(keys) > TOP else ""
             lines.append(f"• {len(keys)} {title}: {names}{more}")
     if comparison.grew:
@@ -105,7 +111,7 @@ def candidates_lines(findings: Findings) -> list[str]:
     cost = sum(repository_cost(c.repository, limits) for c in candidates)
     lines = [f"*Deletion candidates: {len(candidates)}*, {gb(total)} GB, {usd(cost)} a month"]
     lines += [f"• {c.region} {c.repository.name}: {gb(c.repository.size_bytes)} GB"
-              f" ({usd(repository_cost(c.repository, limits))}), {'idle' if c.reason == IDLE else 'unused'}"
+              f" ({usd(repository_cost(c.repository, limits))}), {c.reason}"
               for c in candidates[:TOP]]
     if len(candidates) > TOP:
         lines.append(f"• and {len(candidates) - TOP} more in the details")
@@ -117,8 +123,18 @@ def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
                 for problem in findings.image_problems[:TOP]]
     if len(findings.image_problems) > TOP:
         warnings.append(f"• and {len(findings.image_problems) - TOP} more functions whose image will not run")
+    lifecycle = findings.lifecycle_warnings
+    warnings += [f"• {w.region} {w.repository.name}: {evidence_text.warning_text(w)}" for w in lifecycle[:TOP]]
+    if len(lifecycle) > TOP:
+        warnings.append(f"• and {len(lifecycle) - TOP} more images a lifecycle policy will take from their consumers")
+    if unlisted := evidence_text.unlisted_summary(findings, TOP):
+        warnings.append(f"• {unlisted}")
     if findings.not_judged or findings.unjudged_regions:
         warnings += [f"• {line[0].lower()}{line[1:]}" for line in consumer_text.not_judged_lines(findings, TOP)]
+    withheld = [evidence_text.withheld_line(each, findings.now) for each in findings.withheld]
+    warnings += [f"• {line[0].lower()}{line[1:]}" for line in withheld[:TOP]]
+    if len(withheld) > TOP:
+        warnings.append(f"• and {len(withheld) - TOP} more repositories not judged")
     lines = ["*Warnings:*", *warnings] if warnings else ["*Warnings:* none"]
     return lines + [f"*Errors:* {len(errors)}" + (" (listed at the end of the details)" if errors else "")]
 
@@ -144,7 +160,7 @@ def summary_message(inventory: Inventory, findings: Findings, email: str, compar
                     run_errors: tuple[ReadError, ...] = ()) -> tuple[str, list[dict[str, Any]]]:
     """The summary as (plain-text fallback, Block Kit blocks)."""
     title = f"ECR usage report · {email} · {format_kst(findings.now)[:10]}"[:HEADER_LIMIT]
-    errors = [*inventory.errors, *run_errors]
+    errors = [*inventory.errors, *findings.policy_errors, *run_errors]
     sections = [totals_lines(findings), change_lines(comparison, context), largest_lines(findings),
                 candidates_lines(findings), warning_lines(findings, errors), [f"_{context.details_note}_"]]
     sections = [[escape_for_slack(line) for line in lines] for lines in sections if lines]
