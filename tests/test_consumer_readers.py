@@ -11,6 +11,8 @@ from devtools.simulated_account import (AppRunnerSpec, EcsClusterSpec, EcsServic
                                         ScheduledTaskSpec)
 from ecr_usage_report.inventory.batch import images_of
 from ecr_usage_report.inventory.ecs import service_of
+from ecr_usage_report.cli import render
+from ecr_usage_report.report.times import format_kst
 from ecr_usage_report.run import ReportError, RunResult, run
 from lambda_function import lambda_handler
 
@@ -222,3 +224,19 @@ def test_with_regions_narrowed_and_the_enabled_regions_unknown_nothing_is_named_
     assert candidates(result) == []
     assert ("Not judged, as the consumers of the regions not scanned (REGIONS) could not be read, and they may run"
             f" any region's images: {OHIO}") in result.report
+
+
+def test_an_archived_image_an_ecs_service_runs_is_warned_about_not_only_a_functions(aws, seed):
+    # only functions were warned of an archived image; a service's next task could not pull it either
+    region = RegionSpec(OHIO, repositories={"web": [ImageSpec(["v1"], GB, 40, archived_days_ago=5)]})
+    region.task_definitions = {"web": [[("web", "v1")]]}
+    region.ecs_clusters = [EcsClusterSpec("prod", services=[EcsServiceSpec("web", "web:1")])]
+    seed([region])
+    result = dry_run({"ecs_rollback_revisions": 0})
+    warning = ("ecs service prod/web runs v1, archived since {}: it cannot be pulled until it is restored,"
+               " so their next task, pod or job start fails")
+    [found] = result.findings.archived_in_use
+    expected = warning.format(format_kst(found.image.last_archived_at))
+    assert f"\t- warning : {expected}" in result.report
+    assert f"• {OHIO} web: {expected}" in result.message[0]
+    assert json.loads(render(result, "json"))["summary"]["archived_images_other_consumers_run"] == 1

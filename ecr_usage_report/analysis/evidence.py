@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from ecr_usage_report.analysis.access import SharedWith, shared_with
-from ecr_usage_report.analysis.join import UsageIndex
+from ecr_usage_report.analysis.join import UsageIndex, is_function
 from ecr_usage_report.analysis.lifecycle import ARCHIVE, EXPIRE, Outcome, Selected, evaluate
 from ecr_usage_report.analysis.policy import PolicyError
 from ecr_usage_report.analysis.rules import Candidate, Thresholds, storage_cost
@@ -30,6 +30,16 @@ class LifecycleWarning:
     repository: Repository
     image: Image
     selected: Selected  # the rule, the action, and whether ECR's choice is certain
+    users: tuple[Consumer, ...]  # by kind, region and name
+
+
+@dataclass(frozen=True)
+class ArchivedInUse:
+    """An archived image that consumers besides functions (whose own warning says more) still run."""
+
+    region: str
+    repository: Repository
+    image: Image
     users: tuple[Consumer, ...]  # by kind, region and name
 
 
@@ -55,6 +65,7 @@ class Evidence:
     expires: Changes | None  # None: no lifecycle policy, or it could not be read
     archives: Changes | None
     warnings: tuple[LifecycleWarning, ...]
+    archived_in_use: tuple[ArchivedInUse, ...] = ()  # their next pull of it fails until it is restored
 
     @property
     def withheld(self) -> str | None:
@@ -147,7 +158,9 @@ def repository_evidence(region: str, repository: Repository, usage: UsageIndex, 
                      if (users := runners(repository, image, usage)))
     expires = changes([pair for pair in chosen if pair[1].action == EXPIRE], limits)
     archives = changes([pair for pair in chosen if pair[1].action == ARCHIVE], limits)
-    evidence = Evidence(region, repository, unlisted, shared, unread, expires, archives, warnings)
+    archived_in_use = tuple(ArchivedInUse(region, repository, image, users) for image in repository.archived
+                            if (users := tuple(c for c in runners(repository, image, usage) if not is_function(c))))
+    evidence = Evidence(region, repository, unlisted, shared, unread, expires, archives, warnings, archived_in_use)
     return evidence, errors + lifecycle_errors
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ecr_usage_report.analysis.evidence import Evidence, LifecycleWarning, Withheld, repository_evidence, withhold
+from ecr_usage_report.analysis.evidence import (ArchivedInUse, Evidence, LifecycleWarning, Withheld,
+                                                repository_evidence, withhold)
 from ecr_usage_report.analysis.image_problems import ImageProblem, image_problems
 from ecr_usage_report.analysis.join import UsageIndex, lambda_version_consumers
 from ecr_usage_report.analysis.rules import Candidate, Thresholds, deletion_candidates, not_judged
@@ -34,6 +35,11 @@ class Findings:
     def unlisted_pulls(self) -> tuple[Evidence, ...]:
         """Repositories pulled within unused_days that no consumer the report lists uses."""
         return tuple(found for found in self.evidence.values() if found.unlisted_pulls)
+
+    @property
+    def archived_in_use(self) -> tuple[ArchivedInUse, ...]:
+        """Every archived image that a consumer besides a function still runs."""
+        return tuple(each for found in self.evidence.values() for each in found.archived_in_use)
 
     @property
     def lifecycle_warnings(self) -> tuple[LifecycleWarning, ...]:

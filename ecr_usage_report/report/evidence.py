@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
 from ecr_usage_report.analysis.access import SharedWith
-from ecr_usage_report.analysis.evidence import Changes, Evidence, LifecycleWarning, Withheld
+from ecr_usage_report.analysis.evidence import ArchivedInUse, Changes, Evidence, LifecycleWarning, Withheld
 from ecr_usage_report.analysis.lifecycle import ARCHIVE, EXPIRE
 from ecr_usage_report.inventory.model import Image, Repository
 from ecr_usage_report.report.times import format_kst
@@ -81,6 +81,14 @@ def warning_text(warning: LifecycleWarning) -> str:
             f" {CONSEQUENCES[choice.action]}")
 
 
+def archived_text(found: ArchivedInUse) -> str:
+    """`ecs service prod/web runs v2, archived since ...: ...`."""
+    users = ", ".join(f"{user.kind} {user.name}" for user in found.users)
+    runs = "runs" if len(found.users) == 1 else "run"
+    return (f"{users} {runs} {image_name(found.image)}, archived since {format_kst(found.image.last_archived_at)}:"
+            " it cannot be pulled until it is restored, so their next task, pod or job start fails")
+
+
 def evidence_lines(evidence: Evidence | None, now: datetime) -> list[str]:
     """The lines under a repository: who else may pull it, pulls nothing listed explains, its lifecycle."""
     if evidence is None:
@@ -91,6 +99,7 @@ def evidence_lines(evidence: Evidence | None, now: datetime) -> list[str]:
                      f" ({days_ago(pulled[0].last_pulled_at, now)} days ago), images {images_text(pulled)}")
     lines += lifecycle_line(evidence)
     lines += [f"\t- warning : {warning_text(warning)}" for warning in evidence.warnings]
+    lines += [f"\t- warning : {archived_text(found)}" for found in evidence.archived_in_use]
     return lines
 
 
@@ -116,6 +125,10 @@ def summary_lines(findings: Findings) -> list[str]:
     """The details' SUMMARY lines: repositories pulled by nothing listed, images a lifecycle policy will take
     from their consumers."""
     lines = [unlisted_summary(findings)] if findings.unlisted_pulls else []
+    archived = findings.archived_in_use
+    if archived:
+        lines.append(f"Archived images that other consumers still run : {len(archived)}")
+        lines += [f"- {each.region} {each.repository.name} : {archived_text(each)}" for each in archived]
     warnings = findings.lifecycle_warnings
     if warnings:
         lines.append(f"Images a lifecycle policy will take from their consumers : {len(warnings)}")

@@ -20,7 +20,7 @@ from ecr_usage_report.inventory.ecr import LABEL as ECR
 from ecr_usage_report.inventory.model import (AliasedVersion, Consumer, Function, Image, Inventory, LastRun,
                                               LogGroupKey, Repository)
 from ecr_usage_report.inventory.references import Use
-from ecr_usage_report.report.evidence import warning_text
+from ecr_usage_report.report.evidence import archived_text, warning_text
 from ecr_usage_report.report.words import last_run_text, problem_text
 from ecr_usage_report.report.times import iso_utc
 
@@ -132,6 +132,10 @@ def evidence_record(evidence: Evidence | None, reason: str | None) -> dict[str, 
             "certain": w.selected.certain, "consumers": [{"kind": c.kind, "name": c.name, "region": c.region}
                                                          for c in w.users],
             "message": warning_text(w)} for w in (evidence.warnings if evidence else ())],
+        "archived_in_use": [{"digest": each.image.digest, "tags": list(each.image.tags),
+                             "consumers": [{"kind": c.kind, "name": c.name, "region": c.region} for c in each.users],
+                             "message": archived_text(each)}
+                            for each in (evidence.archived_in_use if evidence else ())],
         "not_judged": reason,
     }
 
@@ -204,6 +208,7 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                     "consumers_by_kind": count_by_kind(findings.usage.found),
                     "repositories_pulled_by_unlisted": len(findings.unlisted_pulls),
                     "lifecycle_warnings": len(findings.lifecycle_warnings),
+                    "archived_images_other_consumers_run": len(findings.archived_in_use),
                     "repositories_not_judged": len(findings.withheld)},
         "repositories": repositories,
         "functions": [{**function_record(region, function),

@@ -123,6 +123,11 @@ def warning_lines(findings: Findings, errors: list[ReadError]) -> list[str]:
                 for problem in findings.image_problems[:TOP]]
     if len(findings.image_problems) > TOP:
         warnings.append(f"• and {len(findings.image_problems) - TOP} more functions whose image will not run")
+    archived = findings.archived_in_use
+    warnings += [f"• {each.region} {each.repository.name}: {evidence_text.archived_text(each)}"
+                 for each in archived[:TOP]]
+    if len(archived) > TOP:
+        warnings.append(f"• and {len(archived) - TOP} more archived images that other consumers still run")
     lifecycle = findings.lifecycle_warnings
     warnings += [f"• {w.region} {w.repository.name}: {evidence_text.warning_text(w)}" for w in lifecycle[:TOP]]
     if len(lifecycle) > TOP:
