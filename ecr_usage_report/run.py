@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -35,6 +36,9 @@ logger.setLevel(logging.INFO)
 # after it could not be sent, and, past a notice's last try, for the function to end.
 LOG_RESERVE_S = 1.0
 LAST_NOTICE_RESERVE_S = 1.0
+# Seconds of the invocation kept after reading AWS: to judge, format, compare, save the export and
+# deliver a report of a few messages (or log it and post its notice); what is not read by then is named.
+COLLECTION_RESERVE_S = 60.0
 WHY_CHARS = 200  # of why the last report was not compared, in the summary
 NO_CREDENTIALS = ("No AWS credentials found: set AWS_PROFILE (on the command line, --profile NAME), or the"
                   " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY env vars, or run with a role")
@@ -97,7 +101,7 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
         raise notices.failure("reading its configuration", exc) from exc
     stage = "collecting the ECR and Lambda inventory"
     try:
-        with region_scheduler(settings.workers) as scheduler:
+        with region_scheduler(settings.workers, collection_deadline(time_left)) as scheduler:
             inventory = collect_account(clients, scheduler, settings.regions, settings.consumers)
         if not inventory.ecr and not inventory.functions:
             raise NothingRead(inventory.errors)
@@ -121,6 +125,11 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
             raise notices.failure("sending the report to Slack", exc) from exc
     return RunResult(run_summary(inventory, findings, sent, settings.dry_run, run_errors), settings, inventory,
                      findings, report, message, comparison)
+
+
+def collection_deadline(time_left: Callable[[], float] | None) -> float | None:
+    """When reading AWS must end (time.monotonic()'s), so the rest of the run fits the invocation; None: no limit."""
+    return None if time_left is None else time.monotonic() + time_left() - COLLECTION_RESERVE_S
 
 
 def notice_reserve(delivery: Delivery) -> float:

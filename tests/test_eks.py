@@ -16,7 +16,7 @@ from devtools.simulated_account import EksClusterSpec, ImageSpec, RegionSpec, Wo
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.inventory import eks
 from ecr_usage_report.inventory.kubernetes import TOKEN_PREFIX, KubernetesApi, KubernetesError, bearer_token
-from ecr_usage_report.run import run
+from ecr_usage_report.run import COLLECTION_RESERVE_S, run
 
 OREGON = "us-west-2"
 ACCOUNT = "123456789012"
@@ -229,3 +229,18 @@ def test_the_report_names_eks_workloads_under_their_repositories(aws, seed, kube
     assert "\t- eks pod shop/shop/web / last run : " in report
     assert "\t- eks job shop/jobs/backfill / last run : " in report
     assert "DELETION CANDIDATES : 0 repositories" in report
+
+
+@pytest.mark.slow  # it waits for the deadline: long enough for every other read even on a busy machine
+def test_a_kubernetes_api_slower_than_the_time_left_costs_its_clusters_not_the_report(aws, seed, kubernetes_server):
+    # an API answering after 40 s with 60 s of the invocation left: Lambda killed the run, nothing was posted
+    shop_cluster(seed, [WorkloadSpec("deployment", "shop", "web", ("web", "v1"))])
+    kubernetes_server.latency = 300.0  # far past the time left: it cannot answer before the deadline
+    try:
+        result = run({"dry_run": True, "regions": [OREGON]}, time_left=lambda: COLLECTION_RESERVE_S + 30)
+    finally:
+        kubernetes_server.latency = 0.0
+    errors = {(error.where, error.message) for error in result.inventory.errors}
+    assert (f"EKS {OREGON}", "not read: the invocation's time ran out") in errors
+    assert result.findings.candidates == ()  # nothing the deadline cut short is taken for unused
+    assert f"- EKS {OREGON} : not read: the invocation's time ran out" in result.report  # the report is there

@@ -1,13 +1,13 @@
 """The per-region scheduler, driven by hand through a fake executor: no threads, no clocks."""
 from __future__ import annotations
 
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, wait
 from functools import partial
 from typing import Any, Callable
 
 import pytest
 
-from ecr_usage_report.aws.scheduler import RegionScheduler
+from ecr_usage_report.aws.scheduler import RegionScheduler, TimeRanOut
 
 SEOUL, OREGON = "ap-northeast-2", "us-west-2"
 
@@ -98,3 +98,26 @@ def test_closing_cancels_what_has_not_started_and_what_comes_later():
     executor.run_all()
     assert ran == [0] and running.done()  # the task already started finished; nothing else ran
     assert all(future.cancelled() for future in [*queued, late])
+
+
+def test_at_the_deadline_every_unfinished_task_ends_and_a_late_answer_is_dropped():
+    scheduler, executor = scheduler_of(workers=1)
+    running = scheduler.submit("ecr", SEOUL, lambda: "late answer")
+    queued = scheduler.submit("ecr", OREGON, lambda: "never asked")
+    scheduler.expire()
+    for future in (running, queued):
+        with pytest.raises(TimeRanOut, match="not read: the invocation's time ran out"):
+            future.result()
+    executor.run_all()  # the call in flight answers after the deadline: nobody is waiting for it any more
+    assert executor.started == [] and scheduler.expired
+    after = scheduler.submit("ecr", SEOUL, lambda: "too late to start")
+    assert isinstance(after.exception(timeout=0), TimeRanOut) and executor.started == []
+
+
+def test_a_task_cancelled_when_the_scheduler_closes_is_done_for_whoever_waits():
+    scheduler, executor = scheduler_of(workers=1)
+    scheduler.submit("ecr", SEOUL, lambda: "runs")
+    queued = scheduler.submit("ecr", SEOUL, lambda: "never runs")
+    scheduler.close()
+    done, waiting = wait([queued], timeout=0)  # a future cancel() alone leaves is never done for wait()
+    assert done == {queued} and waiting == set() and queued.cancelled()

@@ -52,8 +52,8 @@ def collect(clients: ClientFactory, scheduler: RegionScheduler, regions: list[st
     pending_ecr = reader.start(ecr.READER, clients, scheduler, regions, on_listed=lookups.repositories_listed)
     pending_consumers = consumers.start(clients, scheduler, read_consumers_in, settings)
     found, consumer_errors = consumers.finish(pending_consumers)
-    function_regions, function_errors = reader.finish(pending_functions)
-    repositories, ecr_errors = reader.finish(pending_ecr)
+    function_regions, function_errors = reader.finish(pending_functions, lambda_reader.label)
+    repositories, ecr_errors = reader.finish(pending_ecr, ecr.READER.label)
     last_runs = lookups.results()
     return Inventory(
         regions=tuple(regions),

@@ -50,7 +50,7 @@ def start(clients: ClientFactory, scheduler: RegionScheduler, regions: list[str]
     pending = PendingConsumers(clients, scheduler, settings)
     for kind in DECLARED:
         if kind.word in settings.kinds:
-            pending.started[kind.word] = reader.start(kind.for_run(clients), clients, scheduler, regions)
+            pending.started[kind.word] = reader.start(kind.for_run(clients, scheduler), clients, scheduler, regions)
     return pending
 
 
@@ -59,8 +59,8 @@ def finish(pending: PendingConsumers) -> tuple[dict[str, tuple[Consumer, ...]], 
     soon as that region's reads of it and its feeders are in, and read after the other kinds."""
     errors: list[ReadError] = []
 
-    def done(started: Pending) -> dict[str, tuple]:
-        values, kind_errors = reader.finish(started)
+    def done(started: Pending, label: str) -> dict[str, tuple]:
+        values, kind_errors = reader.finish(started, label)
         errors.extend(kind_errors)
         return values
 
@@ -68,10 +68,10 @@ def finish(pending: PendingConsumers) -> tuple[dict[str, tuple[Consumer, ...]], 
     found: dict[str, list[Consumer]] = {}
     for kind in DECLARED:
         if kind.follow_up is None and not kind.feeds:
-            for region, values in done(pending.started.get(kind.word, {})).items():
+            for region, values in done(pending.started.get(kind.word, {}), kind.label).items():
                 found.setdefault(region, []).extend(flatten(values))
     for follow in following:
-        read = done(follow.started)
+        read = done(follow.started, follow.kind.label)
         for region, values in sorted(follow.values.items()):
             found.setdefault(region, []).extend(
                 follow.kind.follow_up.consumers(region, values, read.get(region, ()), pending.settings))
@@ -79,14 +79,14 @@ def finish(pending: PendingConsumers) -> tuple[dict[str, tuple[Consumer, ...]], 
 
 
 def start_follow_ups(pending: PendingConsumers, kind: ConsumerKind,
-                     done: Callable[[Pending], dict[str, tuple]]) -> FollowingUp:
+                     done: Callable[[Pending, str], dict[str, tuple]]) -> FollowingUp:
     """Wait for each region's reads of the kind and its feeders, the soonest first, and start its follow-up there."""
     group = [kind, *(feeder for feeder in DECLARED if feeder.feeds == kind.word)]
     started = [pending.started.get(member.word, {}) for member in group]
     follow = FollowingUp(kind)
     for region in regions_as_read(started):
-        follow.values[region] = [value for listing in started if region in listing
-                                 for value in flatten(done({region: listing[region]}).get(region, ()))]
+        follow.values[region] = [value for member, listing in zip(group, started) if region in listing
+                                 for value in flatten(done({region: listing[region]}, member.label).get(region, ()))]
         follow_reader = kind.follow_up.reader(follow.values[region], pending.settings)
         if follow_reader is not None:
             follow.started.update(reader.start(follow_reader, pending.clients, pending.scheduler, [region]))

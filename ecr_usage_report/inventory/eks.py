@@ -125,9 +125,10 @@ def kubernetes_error(exc: KubernetesError) -> str:
     return f"HTTP {exc.status}: {exc}" if exc.status else f"Kubernetes API unreachable: {exc}"
 
 
-def read_cluster(client: Any, region: str, name: str,
-                 sts_client: Callable[[str], Any]) -> tuple[tuple[Consumer, ...] | None, list[ReadError]]:
-    """A cluster's workloads through its Kubernetes API; None when the cluster has no API (yet) or is gone.
+def read_cluster(client: Any, region: str, name: str, sts_client: Callable[[str], Any],
+                 deadline: float | None = None) -> tuple[tuple[Consumer, ...] | None, list[ReadError]]:
+    """A cluster's workloads through its Kubernetes API, asked nothing past the run's `deadline`
+    (time.monotonic()'s); None when the cluster has no API (yet) or is gone.
 
     A list it is forbidden is named and the others are still read; once the cluster refuses the
     role, or cannot be reached, nothing else is asked of it.
@@ -143,7 +144,7 @@ def read_cluster(client: Any, region: str, name: str,
         return None, []  # still being created: nothing runs on it
     consumers: list[Consumer] = []
     errors: list[ReadError] = []
-    with cluster_api(endpoint, ca_pem, token) as api:
+    with cluster_api(endpoint, ca_pem, token, deadline) as api:
         for resource, path, kind in RESOURCES:
             try:
                 items = api.list(path)
@@ -159,5 +160,6 @@ def read_cluster(client: Any, region: str, name: str,
 
 KIND = ConsumerKind(
     word="eks", label=LABEL, service=SERVICE, list_items=list_clusters, read_item=read_cluster, gone=(VANISHED,),
-    with_clients=lambda clients: {"sts_client": lambda region: clients.get("sts", region)},
+    with_clients=lambda clients, scheduler: {"sts_client": lambda region: clients.get("sts", region),
+                                             "deadline": scheduler.deadline},
     actions=("eks:ListClusters", "eks:DescribeCluster"))

@@ -103,9 +103,10 @@ class KubernetesApi:
         """(status, body) of one GET, its read timeout within the time left; raises KubernetesError for none."""
         read_timeout = TIMEOUT_SECONDS[1]
         if self.deadline is not None:
-            read_timeout = min(read_timeout, self.deadline - time.monotonic())
-            if read_timeout <= 0:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
                 raise KubernetesError(None, "not read: no time left before the function's timeout")
+            read_timeout = min(read_timeout, left / (RETRY.total + 1))  # every try of it within the time left
         try:
             # verify given with each request: requests lets REQUESTS_CA_BUNDLE override a session's
             with self._session.get(self.endpoint + path, params=params, timeout=(TIMEOUT_SECONDS[0], read_timeout),

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
-from ecr_usage_report.aws.scheduler import RegionScheduler
+from ecr_usage_report.aws.scheduler import RegionScheduler, TimeRanOut
 from ecr_usage_report.inventory.model import Function, LastRun, LogGroupKey, ReadError
 
 SERVICE = "logs"
@@ -40,6 +40,14 @@ def last_run(client: Any, log_group_name: str) -> LastRun:
 def lookup_errors(last_runs: dict[LogGroupKey, LastRun]) -> list[ReadError]:
     """The lookups that failed, as errors of the inventory."""
     return [ReadError(region, LABEL, group, last.note) for (region, group), last in last_runs.items() if last.failed]
+
+
+def finished_lookup(future: Future[LastRun]) -> LastRun:
+    """A lookup's answer; one the run's deadline cut short is unknown, and named."""
+    try:
+        return future.result()
+    except TimeRanOut as exc:
+        return LastRun(None, str(exc), failed=True)
 
 
 class LastRunLookups:
@@ -75,7 +83,7 @@ class LastRunLookups:
         with self._lock:
             wanted = sorted(set(self._lookups if groups is None else groups))
         futures = {group: self._start(group) for group in wanted}
-        return {group: future.result() for group, future in futures.items()}
+        return {group: finished_lookup(future) for group, future in futures.items()}
 
     def _look_up_if_joined(self, region: str, function: Function, uris: frozenset[str]) -> None:
         if (function.repository_uris | function.rollback_repository_uris) & uris:

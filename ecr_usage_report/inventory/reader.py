@@ -12,7 +12,7 @@ from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_code, error_message
-from ecr_usage_report.aws.scheduler import RegionScheduler
+from ecr_usage_report.aws.scheduler import RegionScheduler, TimeRanOut
 from ecr_usage_report.inventory.kinds import ConsumerSettings
 from ecr_usage_report.inventory.model import Consumer, ReadError
 
@@ -62,13 +62,16 @@ class ConsumerKind(RegionReader):
     feeds: str = ""  # the word of the kind whose follow-up takes this kind's values instead
     follow_up: FollowUp | None = None
     # keyword arguments its item read takes from the run's clients (EKS presigns its token with STS)
-    with_clients: Callable[[ClientFactory], dict[str, Any]] | None = field(default=None, compare=False)
+    # what its item read needs of the run besides its client: (clients, the run's scheduler) -> keyword arguments
+    with_clients: Callable[[ClientFactory, RegionScheduler], dict[str, Any]] | None = field(default=None,
+                                                                                            compare=False)
 
-    def for_run(self, clients: ClientFactory) -> RegionReader:
+    def for_run(self, clients: ClientFactory, scheduler: RegionScheduler) -> RegionReader:
         """The reader as a run starts it."""
         if self.with_clients is None:
             return self
-        return replace(self, read_item=partial(self.read_item, **self.with_clients(clients)), with_clients=None)
+        return replace(self, read_item=partial(self.read_item, **self.with_clients(clients, scheduler)),
+                       with_clients=None)
 
 
 def start(reader: RegionReader, clients: ClientFactory, scheduler: RegionScheduler, regions: list[str],
@@ -125,16 +128,22 @@ def read_one(reader: RegionReader, client: Any, region: str, item: Any,
     return value, errors
 
 
-def finish(pending: dict[str, Future[Listing]]) -> tuple[dict[str, tuple[Any, ...]], list[ReadError]]:
-    """Every listed region's values in listing order, and every error; a region that could not be listed is left out."""
+def finish(pending: dict[str, Future[Listing]],
+           label: str = "") -> tuple[dict[str, tuple[Any, ...]], list[ReadError]]:
+    """Every listed region's values in listing order, and every error; a region that could not be listed
+    is left out, and so is one whose reads the run's deadline cut short (named with `label`)."""
     values: dict[str, tuple[Any, ...]] = {}
     errors: list[ReadError] = []
     for region, listing in pending.items():
-        outcome = listing.result()
+        try:
+            outcome = listing.result()
+            reads = [] if isinstance(outcome, ReadError) else [future.result() for future in outcome]
+        except TimeRanOut as exc:
+            errors.append(ReadError(region, label, "", str(exc)))
+            continue
         if isinstance(outcome, ReadError):
             errors.append(outcome)
             continue
-        reads = [future.result() for future in outcome]
         values[region] = tuple(value for value, _ in reads if value is not None)
         errors += [error for _, item_errors in reads for error in item_errors]
     return values, errors
@@ -143,7 +152,7 @@ def finish(pending: dict[str, Future[Listing]]) -> tuple[dict[str, tuple[Any, ..
 def read_regions(reader: RegionReader, clients: ClientFactory, scheduler: RegionScheduler,
                  regions: list[str]) -> tuple[dict[str, tuple[Any, ...]], list[ReadError]]:
     """One reader over the regions, alone: start, then finish."""
-    return finish(start(reader, clients, scheduler, regions))
+    return finish(start(reader, clients, scheduler, regions), reader.label)
 
 
 def token_pages(call: Callable[..., dict[str, Any]], **params: Any) -> Iterator[dict[str, Any]]:
