@@ -201,15 +201,6 @@ class BotChannel(SlackPoster):
             payload["thread_ts"] = thread
         return self._post(self.url, payload, self._headers)
 
-    def timeouts(self) -> tuple[float, float]:
-        """(connect, read) timeouts of the next try: its answer is not awaited past the deadline, yet
-        at least `shortest_read`."""
-        delivery = self.delivery
-        if self.deadline is None:
-            return delivery.connect_timeout, delivery.read_timeout
-        left = self.deadline - self._clock() - delivery.connect_timeout
-        return delivery.connect_timeout, max(min(delivery.read_timeout, left), delivery.shortest_read)
-
     def thread_of(self, response: requests.Response) -> str | None:
         return response.json()["ts"]
 
