@@ -1,0 +1,57 @@
+"""One service model and one client class per service for a session's clients, shared across its regions.
+
+botocore builds both again for every client: a class with a method per operation (SageMaker has over 400)
+and a model whose operations are parsed again, though neither depends on the region. A report builds a
+client per service per enabled region, most of them to learn that a region holds nothing, so the
+factory's sessions share them. Session.create_client offers no hook for this: sharing wraps the two
+ClientCreator methods that build them, for the sessions that asked only (others build as botocore does),
+and is left off when a botocore release no longer has those methods.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from functools import wraps
+from typing import Any, Callable
+
+import botocore.client
+import botocore.session
+
+SHARED_METHODS = ("_load_service_model", "_create_client_class")
+# A session's event emitter (ClientCreator's, before a client copies it) -> what was built for it, by key.
+_built: weakref.WeakKeyDictionary[Any, dict[tuple, Any]] = weakref.WeakKeyDictionary()
+_install_lock = threading.Lock()
+
+
+def share_models(session: botocore.session.Session) -> bool:
+    """Make the session's clients share each service's model and class; False when this botocore cannot."""
+    with _install_lock:
+        creator = botocore.client.ClientCreator
+        if not all(callable(getattr(creator, name, None)) for name in SHARED_METHODS):
+            return False
+        for name in SHARED_METHODS:
+            method = getattr(creator, name)
+            if not getattr(method, "shares_models", False):
+                setattr(creator, name, shared(method))
+        _built.setdefault(session.get_component("event_emitter"), {})
+    return True
+
+
+def shared(build: Callable[..., Any]) -> Callable[..., Any]:
+    """botocore's method, answering from the session's store when the session shares its models.
+
+    The store's key is the method and its arguments: the service's name, and the API version or the
+    shared model (one object for every region, hashed by identity).
+    """
+    @wraps(build)
+    def method(creator: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        store = _built.get(creator._event_emitter)
+        if store is None:
+            return build(creator, service_name, *args, **kwargs)
+        key = (build.__name__, service_name, *args, *sorted(kwargs.items()))
+        if key not in store:
+            store[key] = build(creator, service_name, *args, **kwargs)
+        return store[key]
+
+    method.shares_models = True  # type: ignore[attr-defined]
+    return method
