@@ -9,7 +9,7 @@ import pytest
 from botocore.loaders import Loader
 
 from devtools.simulated_account import ImageSpec, RegionSpec
-from ecr_usage_report.aws.clients import ClientFactory, utc_timestamp
+from ecr_usage_report.aws.clients import ClientFactory, new_session, utc_timestamp
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.inventory.collect import collect
 from ecr_usage_report.run import run
@@ -97,3 +97,15 @@ def test_a_factory_builds_a_services_class_once_and_each_region_still_its_own_en
     assert seoul.meta.events is not tokyo.meta.events
     elsewhere = boto3.Session(aws_access_key_id="a", aws_secret_access_key="b").client("sagemaker", "ap-northeast-2")
     assert type(elsewhere) is not type(seoul)  # a session the factory does not own builds as botocore does
+
+
+def test_the_factorys_session_reads_models_without_documentation_and_calls_as_before(aws, seed):
+    # botocore keeps every model it reads for the life of the process; the documentation no call uses
+    # is left out as it is read (SageMaker's and EC2's models are 15 MB each as Python objects).
+    seed([RegionSpec("us-east-1", repositories={"web": [ImageSpec(["v1"], 10**9, 3)]})])
+    lean = ClientFactory(new_session(), workers=2).get("ecr", "us-east-1")
+    full = boto3.Session().client("ecr", region_name="us-east-1")
+    assert lean.meta.service_model.operation_model("DescribeImages").documentation == ""
+    assert full.meta.service_model.operation_model("DescribeImages").documentation
+    assert lean.describe_images(repositoryName="web")["imageDetails"] == full.describe_images(
+        repositoryName="web")["imageDetails"]

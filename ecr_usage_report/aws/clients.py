@@ -18,7 +18,7 @@ from botocore.utils import parse_timestamp
 
 from ecr_usage_report.aws.errors import AWS_ERRORS
 from ecr_usage_report.aws.quotas import pace_to_quotas
-from ecr_usage_report.aws.shared_models import share_models
+from ecr_usage_report.aws.shared_models import read_lean, share_models
 
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially, at most 20 s a wait
 CONNECT_TIMEOUT_SECONDS = 5
@@ -51,8 +51,10 @@ def utc_timestamp(value: Any) -> datetime:
 
 
 def new_session(profile_name: str | None = None) -> boto3.Session:
-    """A boto3 session (the usual credential chain) whose clients parse timestamps with utc_timestamp."""
+    """A boto3 session (the usual credential chain) whose clients parse timestamps with utc_timestamp and
+    whose models are read without their documentation."""
     core = botocore.session.get_session()
+    read_lean(core)
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
     return boto3.Session(botocore_session=core, profile_name=profile_name)
 

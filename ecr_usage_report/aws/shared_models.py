@@ -1,26 +1,58 @@
-"""One service model and one client class per service for a session's clients, shared across its regions.
+"""The service models a session's clients hold: read without their documentation, and one model and one
+client class per service, shared across its regions.
 
-botocore builds both again for every client: a class with a method per operation (SageMaker has over 400)
-and a model whose operations are parsed again, though neither depends on the region. A report builds a
-client per service per enabled region, most of them to learn that a region holds nothing, so the
-factory's sessions share them. Session.create_client offers no hook for this: sharing wraps the two
-ClientCreator methods that build them, for the sessions that asked only (others build as botocore does),
-and is left off when a botocore release no longer has those methods.
+botocore keeps every model it reads for the life of the process, documentation included, which no call
+uses (EC2's, read for DescribeRegions alone, and SageMaker's are 15 MB each as Python objects). And it
+builds a model and a client class again for every client: a class with a method per operation (SageMaker
+has over 400) and a model whose operations are parsed again, though neither depends on the region. A
+report builds a client per service per enabled region, most of them to learn that a region holds nothing,
+so the factory's sessions share them. Session.create_client offers no hook for this: sharing wraps the
+two ClientCreator methods that build them, for the sessions that asked only (others build as botocore
+does), and is left off when a botocore release no longer has those methods.
 """
 from __future__ import annotations
 
+import gzip
+import json
+import os
 import threading
 import weakref
+from collections import OrderedDict
 from functools import wraps
 from typing import Any, Callable
 
 import botocore.client
 import botocore.session
+from botocore.loaders import JSONFileLoader, create_loader
 
 SHARED_METHODS = ("_load_service_model", "_create_client_class")
 # A session's event emitter (ClientCreator's, before a client copies it) -> what was built for it, by key.
 _built: weakref.WeakKeyDictionary[Any, dict[tuple, Any]] = weakref.WeakKeyDictionary()
 _install_lock = threading.Lock()
+
+
+class LeanFileLoader(JSONFileLoader):
+    """botocore's model files, read without the documentation strings of their operations, shapes and members."""
+
+    def load_file(self, file_path: str) -> Any:
+        """The parsed file (FILE.json, else FILE.json.gz, as botocore looks), or None when neither exists."""
+        for path, opener in ((f"{file_path}.json", open), (f"{file_path}.json.gz", gzip.open)):
+            if os.path.isfile(path):
+                with opener(path, "rb") as file:
+                    return json.loads(file.read().decode("utf-8"), object_pairs_hook=without_documentation)
+        return None
+
+
+def without_documentation(pairs: list[tuple[str, Any]]) -> OrderedDict:
+    """A JSON object as botocore keeps it, less a documentation string (a member named so is an object)."""
+    return OrderedDict(pair for pair in pairs if pair[0] != "documentation" or not isinstance(pair[1], str))
+
+
+def read_lean(session: botocore.session.Session) -> None:
+    """Make the session read models without their documentation, from the paths it would read them from."""
+    loader = create_loader(session.get_config_variable("data_path"))
+    loader.file_loader = LeanFileLoader()
+    session.register_component("data_loader", loader)
 
 
 def share_models(session: botocore.session.Session) -> bool:
