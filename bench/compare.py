@@ -5,7 +5,7 @@
 Seeds the benchmark's account (bench/run.py's, times `--scale`) once, then runs the handler of
 this tree and of OTHER_TREE (a checkout of another commit, e.g. `git worktree add /tmp/old e6bf7ac`)
 in turn, at 40 ms a call with AWS's quotas simulated, so a slow hour of a shared machine slows
-both alike. `--env` sets env vars for this tree's runs only (e.g. MAX_WORKERS=32). Prints each
+both alike. `--env` adds runs of this tree with env vars set (e.g. MAX_WORKERS=32, CONSUMER_KINDS=none). Prints each
 run and the medians of handler wall time, handler CPU, moto's CPU, peak RSS and the floor AWS's quotas
 leave the run's calls (bench/expected.py). `--consumers` adds
 bench/run.py's ECS services, Batch job definitions and EKS workloads (times `--scale`).
@@ -56,10 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("other", type=Path, help="the other tree's root (holds bench/child.py)")
     parser.add_argument("--scale", type=int, default=1, help="repositories, images and functions times this")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tree (default 5)")
-    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for this tree's runs")
+    parser.add_argument("--env", action="append", default=[],
+                        help="NAME=VALUE: this tree is also run with these settings, in the same turn")
     parser.add_argument("--consumers", action="store_true", help="also ECS, Batch and EKS consumers")
     args = parser.parse_args(argv)
-    trees = {"this": (ROOT, dict(item.split("=", 1) for item in args.env)), "other": (args.other.resolve(), {})}
+    trees = {"this": (ROOT, {}), "other": (args.other.resolve(), {})}
+    if args.env:  # this tree with the settings too, in the same turn
+        trees = {"this": (ROOT, {}), "this+env": (ROOT, dict(item.split("=", 1) for item in args.env)), **trees}
     consumers = (100 * args.scale, 100 * args.scale, 200 * args.scale) if args.consumers else (0, 0, 0)
     size = workload.Size(4, 300 * args.scale, 6000 * args.scale, 400 * args.scale, LATENCY_S * 1000, 0.0,
                       ecs_services=consumers[0], batch_jobs=consumers[1], eks_workloads=consumers[2])
