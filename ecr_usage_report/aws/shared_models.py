@@ -12,18 +12,14 @@ does), and is left off when a botocore release no longer has those methods.
 """
 from __future__ import annotations
 
-import gzip
-import json
-import os
 import threading
 import weakref
-from collections import OrderedDict
 from functools import wraps
 from typing import Any, Callable
 
 import botocore.client
 import botocore.session
-from botocore.loaders import JSONFileLoader, create_loader
+from botocore.loaders import JSONFileLoader, Loader, create_loader
 
 SHARED_METHODS = ("_load_service_model", "_create_client_class")
 # A session's event emitter (ClientCreator's, before a client copies it) -> what was built for it, by key.
@@ -32,27 +28,37 @@ _install_lock = threading.Lock()
 
 
 class LeanFileLoader(JSONFileLoader):
-    """botocore's model files, read without the documentation strings of their operations, shapes and members."""
+    """botocore's model files, a service model's without the documentation of its operations and shapes."""
 
     def load_file(self, file_path: str) -> Any:
-        """The parsed file (FILE.json, else FILE.json.gz, as botocore looks), or None when neither exists."""
-        for path, opener in ((f"{file_path}.json", open), (f"{file_path}.json.gz", gzip.open)):
-            if os.path.isfile(path):
-                with opener(path, "rb") as file:
-                    return json.loads(file.read().decode("utf-8"), object_pairs_hook=without_documentation)
-        return None
+        """The parsed file as botocore reads it; a service model's documentation strings left out."""
+        data = super().load_file(file_path)
+        if isinstance(data, dict) and isinstance(data.get("operations"), dict) and isinstance(data.get("shapes"), dict):
+            without_documentation(data)
+        return data
 
 
-def without_documentation(pairs: list[tuple[str, Any]]) -> OrderedDict:
-    """A JSON object as botocore keeps it, less a documentation string (a member named so is an object)."""
-    return OrderedDict(pair for pair in pairs if pair[0] != "documentation" or not isinstance(pair[1], str))
+def without_documentation(model: dict[str, Any]) -> None:
+    """Drop the service's, each operation's, each shape's and each member's documentation string (botocore
+    reads the other documentation it keeps, such as a client context parameter's)."""
+    model.pop("documentation", None)
+    for operation in model["operations"].values():
+        operation.pop("documentation", None)
+    for shape in model["shapes"].values():
+        shape.pop("documentation", None)
+        for member in (shape.get("members") or {}).values():
+            member.pop("documentation", None)
 
 
 def read_lean(session: botocore.session.Session) -> None:
-    """Make the session read models without their documentation, from the paths it would read them from."""
-    loader = create_loader(session.get_config_variable("data_path"))
-    loader.file_loader = LeanFileLoader()
-    session.register_component("data_loader", loader)
+    """Make the session read models without their documentation, from the paths it would read them from;
+    built on first use as botocore's own, so a missing profile is still found when boto3 sets it."""
+    def lean_loader() -> Loader:
+        loader = create_loader(session.get_config_variable("data_path"))
+        loader.file_loader = LeanFileLoader()
+        return loader
+
+    session.lazy_register_component("data_loader", lean_loader)
 
 
 def share_models(session: botocore.session.Session) -> bool:
