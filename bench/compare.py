@@ -5,8 +5,9 @@
 Seeds the benchmark's account (bench/run.py's, times `--scale`) once, then runs the handler of
 this tree and of OTHER_TREE (a checkout of another commit, e.g. `git worktree add /tmp/old e6bf7ac`)
 in turn, at 40 ms a call with AWS's quotas simulated, so a slow hour of a shared machine slows
-both alike. `--env` sets env vars for this tree's runs only (e.g. MAX_WORKERS=32). Prints each
-run and the medians of handler wall time, handler CPU, moto's CPU and peak RSS. `--consumers` adds
+both alike. `--env` adds runs of this tree with env vars set (e.g. MAX_WORKERS=32, CONSUMER_KINDS=none). Prints each
+run and the medians of handler wall time, handler CPU, moto's CPU, peak RSS and the floor AWS's quotas
+leave the run's calls (bench/expected.py). `--consumers` adds
 bench/run.py's ECS services, Batch job definitions and EKS workloads (times `--scale`).
 """
 from __future__ import annotations
@@ -23,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import run as bench  # noqa: E402
+import workload  # noqa: E402
+from expected import floor_s  # noqa: E402
+from run import child_env  # noqa: E402
 
 from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer  # noqa: E402
 from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
@@ -36,14 +39,16 @@ def once(server: LayeredMotoServer, tree: Path, env: dict[str, str], latency: fl
     server.layer.latency = latency
     server.layer.reset_counts()
     cpu = time.process_time()
-    done = subprocess.run([sys.executable, str(tree / "bench" / "child.py")], env={**bench.child_env(server, None), **env},
+    done = subprocess.run([sys.executable, str(tree / "bench" / "child.py")], env={**child_env(server, None), **env},
                           capture_output=True, text=True, timeout=600, check=True)
     server.layer.latency = 0.0
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     if measured["summary"]["errors"]:
         raise SystemExit(f"{tree}: the inventory has errors: {measured['summary']['errors'][:1]}")
+    answered = {key: count - server.layer.throttled[key] for key, count in server.layer.calls.items()}
     return {"wall_s": measured["handler_s"], "cpu_s": measured["cpu_s"],
-            "server_cpu_s": round(time.process_time() - cpu, 2), "rss_mb": measured["peak_rss_mb"]}
+            "server_cpu_s": round(time.process_time() - cpu, 2), "rss_mb": measured["peak_rss_mb"],
+            "floor_s": floor_s(answered)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,20 +56,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("other", type=Path, help="the other tree's root (holds bench/child.py)")
     parser.add_argument("--scale", type=int, default=1, help="repositories, images and functions times this")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each tree (default 5)")
-    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for this tree's runs")
+    parser.add_argument("--env", action="append", default=[],
+                        help="NAME=VALUE: this tree is also run with these settings, in the same turn")
     parser.add_argument("--consumers", action="store_true", help="also ECS, Batch and EKS consumers")
     args = parser.parse_args(argv)
-    trees = {"this": (ROOT, dict(item.split("=", 1) for item in args.env)), "other": (args.other.resolve(), {})}
+    trees = {"this": (ROOT, {}), "other": (args.other.resolve(), {})}
+    if args.env:  # this tree with the settings too, in the same turn
+        trees = {"this": (ROOT, {}), "this+env": (ROOT, dict(item.split("=", 1) for item in args.env)), **trees}
     consumers = (100 * args.scale, 100 * args.scale, 200 * args.scale) if args.consumers else (0, 0, 0)
-    size = bench.Size(4, 300 * args.scale, 6000 * args.scale, 400 * args.scale, LATENCY_S * 1000, 0.0,
+    size = workload.Size(4, 300 * args.scale, 6000 * args.scale, 400 * args.scale, LATENCY_S * 1000, 0.0,
                       ecs_services=consumers[0], batch_jobs=consumers[1], eks_workloads=consumers[2])
     server = LayeredMotoServer()
     server.start()
     kubernetes = FakeKubernetes().__enter__()
     try:
-        regions = bench.enabled_regions(server)
-        specs = bench.synthetic_account(size, [name for name in bench.DATA_REGIONS if name in regions][:4])
-        print(f"seeded in {bench.seed(server, kubernetes, specs):.1f} s", flush=True)
+        regions = workload.enabled_regions(server)
+        specs = workload.synthetic_account(size, [name for name in workload.DATA_REGIONS if name in regions][:4])
+        print(f"seeded in {workload.seed(server, kubernetes, specs):.1f} s", flush=True)
         server.layer.cache_reads, server.layer.rate_quotas = True, AWS_RATE_QUOTAS
         once(server, ROOT, {}, 0.0)  # moto builds each region's backends on first use
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}

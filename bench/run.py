@@ -36,30 +36,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import boto3  # noqa: E402
-
 from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer  # noqa: E402
 from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
-from devtools.simulated_account import (MB, BatchJobSpec, EcsClusterSpec, EcsServiceSpec, EksClusterSpec,  # noqa: E402
-                                        FunctionSpec, ImageSpec, RegionSpec, ScheduledTaskSpec, Seeder, WorkloadSpec)
-from ecr_usage_report.aws.clients import ClientFactory  # noqa: E402
-from ecr_usage_report.inventory.kinds import DEFAULT_ECS_ROLLBACK_REVISIONS  # noqa: E402
+from expected import CHECKED_OPERATIONS, expected_calls, floor_s, inventory  # noqa: E402
+from workload import DATA_REGIONS, Size, enabled_regions, seed, synthetic_account  # noqa: E402
 
 CHILD = ROOT / "bench" / "child.py"
 DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
-DATA_REGIONS = ("us-east-1", "ap-northeast-2", "eu-west-1", "us-west-2", "eu-central-1",
-                "ap-southeast-1", "ap-northeast-1", "sa-east-1")
-PAGE = {"DescribeRepositories": 1000, "DescribeImages": 1000, "ListFunctions": 50,  # the largest pages AWS gives
-        "ListServices": 100, "DescribeServices": 10, "ListTasks": 100, "DescribeTasks": 100,
-        "DescribeJobDefinitions": 100}
-CHECKED_OPERATIONS = ("DescribeRegions", "DescribeRepositories", "DescribeImages", "GetLifecyclePolicy",
-                      "GetRepositoryPolicy",
-                      "ListFunctions", "GetFunction", "ListAliases", "DescribeLogStreams",
-                      "ListClusters", "ListServices", "DescribeServices", "ListTasks", "DescribeTasks",
-                      "ListTaskDefinitions", "DescribeTaskDefinition", "ListEventBuses", "ListRules",
-                      "ListTargetsByRule", "ListSchedules", "GetSchedule", "DescribeJobDefinitions",
-                      "DescribeService", "DescribeCluster")
-ECS_CLUSTERS_PER_REGION = 2
 CHILD_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
              "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/nonexistent",
              "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "EMAIL": "bench@example.com"}
@@ -68,25 +51,6 @@ SPEEDUP_TARGET = 15.0
 WALL_TARGET_S = 10.0
 LATENCY_HIDDEN_TARGET = 1.25
 RSS_TARGET_MB = 128.0
-SEED_WORKERS = 8
-
-
-@dataclass(frozen=True)
-class Size:
-    """What the simulated account holds and how the API answers."""
-
-    regions_with_data: int
-    repositories: int
-    images: int
-    functions: int
-    latency_ms: float
-    throttle: float
-    cache_reads: bool = True
-    aws_quotas: bool = True
-    versions: int = 0  # published versions of every function; an image function's alias `live` is on the newest
-    ecs_services: int = 0  # each on revision 2 of its own family (revision 1 runs an older image); every 4th runs a task
-    batch_jobs: int = 0  # ACTIVE job definitions
-    eks_workloads: int = 0  # one cluster per data region: Deployments of 2 pods, every 4th a CronJob
 
 
 @dataclass
@@ -105,209 +69,12 @@ class Run:
     child_cpu_s: float = 0.0
     server_cpu_s: float = 0.0
     calls: dict[str, int] | None = None  # by operation, throttled attempts left out
+    floor_s: float = 0.0  # the least wall time AWS's quotas leave these calls (expected.floor_s)
     throttled: int = 0
     summary: dict[str, Any] | None = None
     failure: str = ""
     handler_s_runs: list[float] = field(default_factory=list)  # every repeat's wall time; this run is the median
 
-
-# ---- the synthetic account ------------------------------------------------------------------
-
-
-def image_counts(total: int, repositories: int) -> list[int]:
-    """Uneven images per repository, summing to `total`.
-
-    Every 25th repository is big (101, 151, 201 or 251 images, so DescribeImages pages), every
-    50th is empty, the others share what is left.
-    """
-    counts = [0] * repositories
-    left = total
-    for rank, index in enumerate(range(0, repositories, 25)):
-        counts[index] = min(101 + 50 * (rank % 4), left)
-        left -= counts[index]
-    small = [i for i in range(repositories) if i % 25 and i % 50 != 49]
-    if not small:
-        counts[0] += left
-        return counts
-    base, extra = divmod(left, len(small))
-    for rank, index in enumerate(small):
-        counts[index] = base + (rank < extra)
-    return counts
-
-
-def image_spec(index: int) -> ImageSpec:
-    """The index-th image of a repository, tagged v<index>."""
-    pulled = None if index % 3 == 0 else float(index % 60)
-    return ImageSpec([f"v{index}"], (50 + index * 37 % 450) * MB, 1 + index % 300, pulled)
-
-
-def synthetic_account(size: Size, regions: list[str]) -> list[RegionSpec]:
-    """Repositories and functions spread round-robin over the data regions.
-
-    Every other function is image-based (with a log group; a quarter of them pinned by digest),
-    pointing at an image of a non-empty repository of its region; the rest are Zip. Every
-    function has `size.versions` published versions, and an image function's alias is on the newest.
-    """
-    specs = [RegionSpec(name) for name in regions]
-    for index, count in enumerate(image_counts(size.images, size.repositories)):
-        name = f"team-{index % 8}/service-{index:04d}"
-        specs[index % len(specs)].repositories[name] = [image_spec(i) for i in range(count)]
-    for index in range(size.functions):
-        spec = specs[index % len(specs)]
-        name = f"fn-{index:04d}"
-        if index // len(specs) % 2:
-            spec.functions.append(FunctionSpec(name, versions=size.versions))
-            continue
-        filled = [repo for repo, images in spec.repositories.items() if images]
-        made = sum(1 for function in spec.functions if function.image)  # image functions so far
-        repository = filled[made % len(filled)]
-        image = index % len(spec.repositories[repository])
-        reference = f"@{image}" if made % 4 == 3 else f"v{image}"
-        spec.functions.append(FunctionSpec(name, (repository, reference), last_run_days_ago=0.25 + index % 45,
-                                           versions=size.versions, aliases=("live",) if size.versions else ()))
-    add_consumers(size, specs)
-    return specs
-
-
-def add_consumers(size: Size, specs: list[RegionSpec]) -> None:
-    """ECS services (with one EventBridge rule and one Scheduler schedule a region), Batch job
-    definitions and EKS workloads, round-robin over the data regions, each on an image of its region."""
-    def image(spec: RegionSpec, rank: int, older: int = 0) -> tuple[str, str]:
-        filled = [repo for repo, images in spec.repositories.items() if images]
-        repository = filled[rank % len(filled)]
-        return repository, f"v{max(len(spec.repositories[repository]) - 1 - older, 0)}"
-
-    for index in range(size.ecs_services):
-        spec, rank = specs[index % len(specs)], index // len(specs)
-        family = f"svc-{index:04d}"
-        spec.task_definitions[family] = [[image(spec, rank, older=1)], [image(spec, rank)]]
-        if not spec.ecs_clusters:
-            spec.ecs_clusters = [EcsClusterSpec(f"cluster-{n}") for n in range(ECS_CLUSTERS_PER_REGION)]
-            spec.task_definitions["cron-job"] = [[image(spec, 0)]]
-            spec.scheduled_tasks = [ScheduledTaskSpec("monthly-job", "cron-job", cluster="cluster-0"),
-                                    ScheduledTaskSpec("nightly-job", "cron-job:1", scheduler=True, cluster="cluster-0")]
-        cluster = spec.ecs_clusters[rank % ECS_CLUSTERS_PER_REGION]
-        cluster.services.append(EcsServiceSpec(family, f"{family}:2", desired=0))
-        if index % 4 == 0:
-            cluster.tasks.append(f"{family}:2")
-    for index in range(size.batch_jobs):
-        spec = specs[index % len(specs)]
-        spec.batch_jobs.append(BatchJobSpec(f"job-{index:04d}", image(spec, index // len(specs)),
-                                            ("container", "ecs", "eks")[index % 3]))
-    for index in range(size.eks_workloads):
-        spec, rank = specs[index % len(specs)], index // len(specs)
-        if not spec.eks_clusters:
-            spec.eks_clusters = [EksClusterSpec(f"eks-{spec.name}")]
-        kind, pods = ("cronjob", 0) if index % 4 == 3 else ("deployment", 2)
-        spec.eks_clusters[0].workloads.append(WorkloadSpec(kind, f"team-{rank % 5}", f"app-{index:04d}",
-                                                           image(spec, rank), pods=pods, last_run_days_ago=3))
-
-
-def split(spec: RegionSpec, parts: int) -> list[RegionSpec]:
-    """The region's repositories and functions in `parts` specs, so the Seeder writes them side by side;
-    its other consumers go with the first (schedules name its task definitions)."""
-    names, functions = list(spec.repositories), spec.functions
-    chunks = [RegionSpec(spec.name, {name: spec.repositories[name] for name in names[part::parts]},
-                         functions[part::parts]) for part in range(parts)]
-    chunks[0] = replace(spec, repositories=chunks[0].repositories, functions=chunks[0].functions)
-    return chunks
-
-
-def seed(server: LayeredMotoServer, kubernetes: FakeKubernetes, specs: list[RegionSpec]) -> float:
-    """Write the account into moto with latency off; returns the seconds it took."""
-    began = time.perf_counter()
-    seeder = Seeder(server.endpoint_url, server.layer, workers=SEED_WORKERS, kubernetes=kubernetes)
-    chunks = [chunk for spec in specs for chunk in split(spec, SEED_WORKERS // len(specs) or 1)]
-    seeder.seed(chunks)  # every chunk's images are pushed before any function is created
-    return time.perf_counter() - began
-
-
-def enabled_regions(server: LayeredMotoServer) -> list[str]:
-    """The regions the handler will scan (what moto's DescribeRegions lists)."""
-    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=server.endpoint_url,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
-    return sorted(region["RegionName"] for region in ec2.describe_regions()["Regions"])
-
-
-# ---- what a run must show ------------------------------------------------------------------
-
-
-def pages(items: int, per_page: int) -> int:
-    """Calls to list `items` a page at a time (an empty listing still takes one call)."""
-    return max(1, math.ceil(items / per_page))
-
-
-def expected_calls(specs: list[RegionSpec], regions: list[str]) -> dict[str, int]:
-    """The API calls an efficient run makes on this account."""
-    by_name = {spec.name: spec for spec in specs}
-    filled = [by_name.get(region, RegionSpec(region)) for region in regions]
-    image_functions = [(spec.name, f) for spec in filled for f in spec.functions if f.image]
-    released = [f for _, f in image_functions if f.versions]  # a published version: aliases are listed
-    return {
-        "DescribeRegions": 1,
-        "DescribeRepositories": sum(pages(len(s.repositories), PAGE["DescribeRepositories"]) for s in filled),
-        "DescribeImages": sum(pages(len(images), PAGE["DescribeImages"])
-                              for s in filled for images in s.repositories.values()),
-        "ListFunctions": sum(pages(sum(1 + f.versions for f in s.functions), PAGE["ListFunctions"]) for s in filled),
-        "GetLifecyclePolicy": sum(len(s.repositories) for s in filled),
-        "GetRepositoryPolicy": sum(len(s.repositories) for s in filled),
-        "GetFunction": len(image_functions) + sum(1 for f in released if f.aliases),  # + each aliased version
-        "ListAliases": len(released),
-        "DescribeLogStreams": len({(region, f.log_group or f"/aws/lambda/{f.name}") for region, f in image_functions}),
-        **consumer_calls(filled, regions),
-    }
-
-
-def consumer_calls(filled: list[RegionSpec], regions: list[str]) -> dict[str, int]:
-    """The calls an efficient run makes to read every consumer kind (App Runner has none here)."""
-    offering = ClientFactory(boto3.Session(region_name="us-east-1"))
-
-    def offered(service: str) -> list[RegionSpec]:
-        return [spec for spec in filled if spec.name in offering.regions_offering(service)]
-
-    clusters = [cluster for spec in offered("ecs") for cluster in spec.ecs_clusters]
-    services = [service for cluster in clusters for service in cluster.services]
-    scheduled = [task for spec in offered("ecs") for task in spec.scheduled_tasks]
-    families = {(spec.name, task.task_definition.split(":")[0]) for spec in offered("ecs")
-                for task in spec.scheduled_tasks}
-    revisions = {(spec.name, task.task_definition.split(":")[0], 1) for spec in offered("ecs")
-                 for task in spec.scheduled_tasks}  # their families have one revision
-    for spec in offered("ecs"):
-        for cluster in spec.ecs_clusters:
-            for service in cluster.services:
-                family, revision = service.task_definition.split(":")
-                families.add((spec.name, family))  # described: the one used and the newest ACTIVE ones
-                revisions |= {(spec.name, family, number)
-                              for number in range(max(1, int(revision) - DEFAULT_ECS_ROLLBACK_REVISIONS + 1),
-                                                  int(revision) + 1)}
-    return {
-        "ListClusters": len(offered("ecs")) + len(offered("eks")),
-        "ListServices": len(clusters) + len(offered("apprunner")),  # ECS's, and App Runner's of the same name
-        "DescribeServices": sum(math.ceil(len(c.services) / PAGE["DescribeServices"]) for c in clusters),
-        "ListTasks": sum(pages(len(c.tasks), PAGE["ListTasks"]) for c in clusters),
-        "DescribeTasks": sum(math.ceil(len(c.tasks) / PAGE["DescribeTasks"]) for c in clusters),
-        "ListTaskDefinitions": len(families) if services or scheduled else 0,
-        "DescribeTaskDefinition": len(revisions),
-        "ListEventBuses": len(offered("events")),
-        "ListRules": len(offered("events")),  # the default bus only
-        "ListTargetsByRule": sum(1 for task in scheduled if not task.scheduler),
-        "ListSchedules": len(offered("scheduler")),
-        "GetSchedule": sum(1 for task in scheduled if task.scheduler),
-        "DescribeJobDefinitions": sum(pages(sum(j.revisions for j in s.batch_jobs), PAGE["DescribeJobDefinitions"])
-                                      for s in offered("batch")),
-        "DescribeService": sum(len(s.app_runner) for s in offered("apprunner")),
-        "DescribeCluster": sum(len(s.eks_clusters) for s in offered("eks")),
-    }
-
-
-def inventory(specs: list[RegionSpec], regions: list[str]) -> dict[str, int]:
-    """The summary counts a complete run reports."""
-    return {
-        "regions": len(regions),
-        "repositories": sum(len(spec.repositories) for spec in specs),
-        "images": sum(len(images) for spec in specs for images in spec.repositories.values()),
-        "functions": sum(len(spec.functions) for spec in specs),
-    }
 
 
 def incomplete(run: Run, wanted: dict[str, int]) -> str:
@@ -352,10 +119,12 @@ def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600,
     layer.latency, layer.throttle_fraction = 0.0, 0.0
     if kubernetes is not None:
         kubernetes.latency = 0.0
+    answered = {key: count - layer.throttled[key] for key, count in layer.calls.items()}
     calls: Counter[str] = Counter()
-    for (operation, region), count in layer.calls.items():
-        calls[operation] += count - layer.throttled[(operation, region)]
+    for (operation, _), count in answered.items():
+        calls[operation] += count
     run.calls, run.throttled = dict(sorted(calls.items())), sum(layer.throttled.values())
+    run.floor_s = floor_s(answered)  # a dry run posts no Slack message
     if done is None or done.returncode != 0:
         tail = "timed out" if done is None else "".join(done.stderr.strip().splitlines()[-1:])
         run.failure = f"child failed: {tail}"
@@ -452,6 +221,8 @@ def table(runs: list[Run], expected: dict[str, int]) -> str:
         row("", [run.name for run in runs] + ["expected"]),
         row("handler wall s", [f"{run.handler_s:.2f}" for run in runs]),
         row("  of runs (min-max)", [spread(run.handler_s_runs) for run in runs]),
+        row("floor s (AWS's quotas)", [f"{run.floor_s:.2f}" for run in runs]),
+        row("  wall / floor", [f"{run.handler_s / run.floor_s:.2f}x" if run.floor_s else "-" for run in runs]),
         row("total s (with imports)", [f"{run.total_s:.2f}" for run in runs]),
         row("peak RSS MB", [f"{run.peak_rss_mb:.1f}" for run in runs]),
         row("handler CPU s", [f"{run.child_cpu_s:.2f}" for run in runs]),

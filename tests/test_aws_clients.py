@@ -9,7 +9,7 @@ import pytest
 from botocore.loaders import Loader
 
 from devtools.simulated_account import ImageSpec, RegionSpec
-from ecr_usage_report.aws.clients import ClientFactory, utc_timestamp
+from ecr_usage_report.aws.clients import ClientFactory, new_session, utc_timestamp
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.inventory.collect import collect
 from ecr_usage_report.run import run
@@ -85,3 +85,27 @@ def test_lambdas_clients_are_built_first_in_region_order_and_a_bad_one_is_left_t
     assert asked[:len(regions)] == [("lambda", region) for region in regions]
     assert sorted(inventory.ecr) == sorted(inventory.functions) == sorted(set(regions) - {"not a region!"})
     assert [error.where for error in inventory.errors] == ["ECR not a region!", "Lambda not a region!"]
+
+
+def test_a_factory_builds_a_services_class_once_and_each_region_still_its_own_endpoint():
+    # A client class (a method per operation) and its service model do not depend on the region; the
+    # factory builds them once a service. Each client still signs for and calls its own region.
+    factory = ClientFactory(boto3.Session(aws_access_key_id="a", aws_secret_access_key="b"), workers=4)
+    seoul, tokyo = factory.get("sagemaker", "ap-northeast-2"), factory.get("sagemaker", "ap-northeast-1")
+    assert type(seoul) is type(tokyo) and seoul.meta.service_model is tokyo.meta.service_model
+    assert (seoul.meta.region_name, tokyo.meta.region_name) == ("ap-northeast-2", "ap-northeast-1")
+    assert seoul.meta.events is not tokyo.meta.events
+    elsewhere = boto3.Session(aws_access_key_id="a", aws_secret_access_key="b").client("sagemaker", "ap-northeast-2")
+    assert type(elsewhere) is not type(seoul)  # a session the factory does not own builds as botocore does
+
+
+def test_the_factorys_session_reads_models_without_documentation_and_calls_as_before(aws, seed):
+    # botocore keeps every model it reads for the life of the process; the documentation no call uses
+    # is left out as it is read (SageMaker's and EC2's models are 15 MB each as Python objects).
+    seed([RegionSpec("us-east-1", repositories={"web": [ImageSpec(["v1"], 10**9, 3)]})])
+    lean = ClientFactory(new_session(), workers=2).get("ecr", "us-east-1")
+    full = boto3.Session().client("ecr", region_name="us-east-1")
+    assert lean.meta.service_model.operation_model("DescribeImages").documentation == ""
+    assert full.meta.service_model.operation_model("DescribeImages").documentation
+    assert lean.describe_images(repositoryName="web")["imageDetails"] == full.describe_images(
+        repositoryName="web")["imageDetails"]

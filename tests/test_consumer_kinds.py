@@ -72,6 +72,14 @@ def test_a_repository_only_a_sagemaker_model_uses_is_kept_and_names_the_endpoint
     assert calls(aws.layer, "ListModels") == 2  # 12 models, 10 a page
 
 
+def test_a_region_without_a_sagemaker_model_is_read_in_one_call(aws, seed):
+    # An endpoint only tells which models are served: where no model is listed, its endpoints are not asked.
+    seed([RegionSpec(OHIO, repositories=old_repositories("unused"))])
+    result = dry_run({"consumer_kinds": ["sagemaker"]})
+    assert candidates(result) == ["unused"] and not result.inventory.errors
+    assert (calls(aws.layer, "ListModels"), calls(aws.layer, "ListEndpoints")) == (1, 0)
+
+
 def test_a_model_deleted_since_it_was_listed_is_passed_over_and_another_failure_is_named(aws, seed):
     region = RegionSpec(OHIO, repositories=old_repositories("model"))
     region.sagemaker_models = [SageMakerModelSpec("ranker", ("model", "v1"))]

@@ -331,7 +331,7 @@ def test_function_runs_the_packaged_handler():
     # `sam build` builds it (no Docker): the Makefile's target for the function fills SAM's folder
     assert template()["Resources"][FUNCTION]["Metadata"] == {"BuildMethod": "makefile"}
     assert properties["CodeUri"] == "." and f"build-{FUNCTION}:" in (ROOT / "Makefile").read_text()
-    assert (properties["Timeout"], properties["MemorySize"]) == (300, 1024)
+    assert (properties["Timeout"], properties["MemorySize"]) == (300, 1769)
 
 
 @pytest.mark.parametrize("statement", inline_statements(), ids=lambda statement: statement.get("Sid", "statement"))

@@ -18,6 +18,7 @@ from botocore.utils import parse_timestamp
 
 from ecr_usage_report.aws.errors import AWS_ERRORS
 from ecr_usage_report.aws.quotas import pace_to_quotas
+from ecr_usage_report.aws.shared_models import read_lean, share_models
 
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially, at most 20 s a wait
 CONNECT_TIMEOUT_SECONDS = 5
@@ -50,8 +51,10 @@ def utc_timestamp(value: Any) -> datetime:
 
 
 def new_session(profile_name: str | None = None) -> boto3.Session:
-    """A boto3 session (the usual credential chain) whose clients parse timestamps with utc_timestamp."""
+    """A boto3 session (the usual credential chain) whose clients parse timestamps with utc_timestamp and
+    whose models are read without their documentation."""
     core = botocore.session.get_session()
+    read_lean(core)
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
     return boto3.Session(botocore_session=core, profile_name=profile_name)
 
@@ -72,11 +75,13 @@ class ClientFactory:
 
     def __init__(self, session: boto3.Session | None = None, workers: int = 1) -> None:
         self.session = session or new_session()
+        share_models(self.session._session)  # boto3 keeps its botocore session there, and offers no accessor
         self.workers = workers
         self.config = client_config(workers)
         self._clients: dict[tuple[str, str], Any] = {}
         self._offered: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
+        self._offered_lock = threading.Lock()  # not the build lock: asking which regions offer waits on no build
 
     def get(self, service: str, region: str) -> Any:
         """The cached client for a service in a region."""
@@ -94,13 +99,12 @@ class ClientFactory:
 
     def release(self, service: str, region: str) -> None:
         """Forget a client (one that served a region holding nothing of its service); built again if asked."""
-        with self._lock:
-            self._clients.pop((service, region), None)
+        self._clients.pop((service, region), None)  # atomic: it waits on no client being built
 
     def regions_offering(self, service: str) -> frozenset[str]:
         """Every region botocore's endpoint data offers the service in, in every partition; read through
         this factory's session, which loads the service's model once for this and its clients."""
-        with self._lock:
+        with self._offered_lock:
             if service not in self._offered:
                 self._offered[service] = frozenset(
                     region for partition in self.session.get_available_partitions()

@@ -36,9 +36,12 @@ class Endpoint:
 
 
 def list_models_and_endpoints(client: Any) -> list[Listed]:
-    """Every model and every endpoint of the region (every page)."""
+    """Every model and every endpoint of the region (every page); no endpoint where there is no model, as
+    an endpoint only tells which models are served."""
     models = [("model", model) for page in client.get_paginator("list_models").paginate()
               for model in page.get("Models", [])]
+    if not models:
+        return []
     return models + [("endpoint", endpoint) for page in client.get_paginator("list_endpoints").paginate()
                      for endpoint in page.get("Endpoints", [])]
 

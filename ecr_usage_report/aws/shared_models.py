@@ -1,0 +1,95 @@
+"""The service models a session's clients hold: read without their documentation, and one model and one
+client class per service, shared across its regions.
+
+botocore keeps every model it reads for the life of the process, documentation included, which no call
+uses (EC2's, read for DescribeRegions alone, and SageMaker's are 15 MB each as Python objects). And it
+builds a model and a client class again for every client: a class with a method per operation (SageMaker
+has over 400) and a model whose operations are parsed again, though neither depends on the region. A
+report builds a client per service per enabled region, most of them to learn that a region holds nothing,
+so the factory's sessions share them. Session.create_client offers no hook for this: sharing wraps the
+two ClientCreator methods that build them, for the sessions that asked only (others build as botocore
+does), and is left off when a botocore release no longer has those methods.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from functools import wraps
+from typing import Any, Callable
+
+import botocore.client
+import botocore.session
+from botocore.loaders import JSONFileLoader, Loader, create_loader
+
+SHARED_METHODS = ("_load_service_model", "_create_client_class")
+# A session's event emitter (ClientCreator's, before a client copies it) -> what was built for it, by key.
+_built: weakref.WeakKeyDictionary[Any, dict[tuple, Any]] = weakref.WeakKeyDictionary()
+_install_lock = threading.Lock()
+
+
+class LeanFileLoader(JSONFileLoader):
+    """botocore's model files, a service model's without the documentation of its operations and shapes."""
+
+    def load_file(self, file_path: str) -> Any:
+        """The parsed file as botocore reads it; a service model's documentation strings left out."""
+        data = super().load_file(file_path)
+        if isinstance(data, dict) and isinstance(data.get("operations"), dict) and isinstance(data.get("shapes"), dict):
+            without_documentation(data)
+        return data
+
+
+def without_documentation(model: dict[str, Any]) -> None:
+    """Drop the service's, each operation's, each shape's and each member's documentation string (botocore
+    reads the other documentation it keeps, such as a client context parameter's)."""
+    model.pop("documentation", None)
+    for operation in model["operations"].values():
+        operation.pop("documentation", None)
+    for shape in model["shapes"].values():
+        shape.pop("documentation", None)
+        for member in (shape.get("members") or {}).values():
+            member.pop("documentation", None)
+
+
+def read_lean(session: botocore.session.Session) -> None:
+    """Make the session read models without their documentation, from the paths it would read them from;
+    built on first use as botocore's own, so a missing profile is still found when boto3 sets it."""
+    def lean_loader() -> Loader:
+        loader = create_loader(session.get_config_variable("data_path"))
+        loader.file_loader = LeanFileLoader()
+        return loader
+
+    session.lazy_register_component("data_loader", lean_loader)
+
+
+def share_models(session: botocore.session.Session) -> bool:
+    """Make the session's clients share each service's model and class; False when this botocore cannot."""
+    with _install_lock:
+        creator = botocore.client.ClientCreator
+        if not all(callable(getattr(creator, name, None)) for name in SHARED_METHODS):
+            return False
+        for name in SHARED_METHODS:
+            method = getattr(creator, name)
+            if not getattr(method, "shares_models", False):
+                setattr(creator, name, shared(method))
+        _built.setdefault(session.get_component("event_emitter"), {})
+    return True
+
+
+def shared(build: Callable[..., Any]) -> Callable[..., Any]:
+    """botocore's method, answering from the session's store when the session shares its models.
+
+    The store's key is the method and its arguments: the service's name, and the API version or the
+    shared model (one object for every region, hashed by identity).
+    """
+    @wraps(build)
+    def method(creator: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        store = _built.get(creator._event_emitter)
+        if store is None:
+            return build(creator, service_name, *args, **kwargs)
+        key = (build.__name__, service_name, *args, *sorted(kwargs.items()))
+        if key not in store:
+            store[key] = build(creator, service_name, *args, **kwargs)
+        return store[key]
+
+    method.shares_models = True  # type: ignore[attr-defined]
+    return method
