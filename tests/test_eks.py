@@ -16,6 +16,7 @@ from devtools.simulated_account import EksClusterSpec, ImageSpec, RegionSpec, Wo
 from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.inventory import eks
 from ecr_usage_report.inventory.kubernetes import TOKEN_PREFIX, KubernetesApi, KubernetesError, bearer_token
+from ecr_usage_report.redaction import register_url
 from ecr_usage_report.run import COLLECTION_RESERVE_S, run
 
 OREGON = "us-west-2"
@@ -244,3 +245,13 @@ def test_a_kubernetes_api_slower_than_the_time_left_costs_its_clusters_not_the_r
     assert (f"EKS {OREGON}", "not read: the invocation's time ran out") in errors
     assert result.findings.candidates == ()  # nothing the deadline cut short is taken for unused
     assert f"- EKS {OREGON} : not read: the invocation's time ran out" in result.report  # the report is there
+
+
+def test_an_error_answer_that_echoes_a_secret_shows_none_of_it_however_it_is_cut(aws, seed, kubernetes):
+    webhook = "https://hooks.slack.com/services/T000/B000/" + "s" * 24
+    register_url(webhook)
+    shop_cluster(seed, [])
+    kubernetes.answer("shop", "pods", 400, {"message": "x" * 150 + f" you sent {webhook} and more"})
+    found, errors = read(aws)
+    [error] = errors
+    assert "ssss" not in error.message and "B000" not in error.message and error.message.startswith("HTTP 400: xxx")

@@ -20,12 +20,15 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from ecr_usage_report.redaction import clipped
+
 TOKEN_PREFIX = "k8s-aws-v1."
 CLUSTER_HEADER = "x-k8s-aws-id"
 CLUSTER_PARAM = "ClusterName"  # given to the presigner, which turns it into the signed header
 TOKEN_SECONDS = 60  # EKS accepts a token for at most 15 minutes; a cluster is read well within one
 PAGE_LIMIT = 500
 MAX_PAGES = 2_000  # of one list (a million objects): an API that never stops paging is cut off and named
+SHOWN_BYTES = 4096  # of an answer read for the start of it an error shows
 MAX_ANSWER_BYTES = 64 * 2**20  # of one page: a bigger one (a proxy that ignores `limit`) is refused, not parsed
 TIMEOUT_SECONDS = (5.0, 30.0)  # connect, read
 # Connection errors, 429 (after its Retry-After) and 5xx, a few times with backoff; urllib3's own policy.
@@ -92,7 +95,7 @@ class KubernetesApi:
             if not following:
                 return items
             if not isinstance(following, str) or following in seen:
-                raise KubernetesError(200, f"the list's pages repeat (continue token {str(following)[:40]!r}"
+                raise KubernetesError(200, f"the list's pages repeat (continue token {clipped(str(following), 40)!r}"
                                            " given twice): it was not read to its end")
             seen.add(following)
             params = {"limit": PAGE_LIMIT, "continue": following}
@@ -145,8 +148,7 @@ def json_list(status: int, body: bytes) -> dict[str, Any]:
     """A 200's body as a Kubernetes list; a page that is not one (a proxy's sign-in page) is an error."""
     answer = parsed(body)
     if not isinstance(answer, dict) or not isinstance(answer.get("items") or [], list):
-        text = body[:200].decode("utf-8", "replace").strip()
-        raise KubernetesError(status, "the answer is not a Kubernetes list: " + (text[:80] or "empty"))
+        raise KubernetesError(status, "the answer is not a Kubernetes list: " + (start_of(body, 80) or "empty"))
     return answer
 
 
@@ -155,8 +157,13 @@ def status_message(body: bytes, reason: str) -> str:
     answer = parsed(body)
     message = answer.get("message") if isinstance(answer, dict) else None
     if isinstance(message, str) and message:
-        return message[:200]
-    return body[:200].decode("utf-8", "replace").strip() or reason
+        return clipped(message, 200)
+    return start_of(body, 200) or reason
+
+
+def start_of(body: bytes, chars: int) -> str:
+    """The start of an answer to show: decoded, secrets removed, then cut (a proxy may echo the token)."""
+    return clipped(body[:SHOWN_BYTES].decode("utf-8", "replace").strip(), chars)
 
 
 @contextmanager
