@@ -36,9 +36,9 @@ logger.setLevel(logging.INFO)
 # after it could not be sent, and, past a notice's last try, for the function to end.
 LOG_RESERVE_S = 1.0
 LAST_NOTICE_RESERVE_S = 1.0
-# Seconds of the invocation kept after reading AWS: to judge, format, compare, save the export and
-# deliver a report of a few messages (or log it and post its notice); what is not read by then is named.
-COLLECTION_RESERVE_S = 60.0
+# The share of the invocation's time left, at most so many seconds, kept after reading AWS: to judge,
+# format, compare, save the export and deliver the report (or log it and post its notice).
+COLLECTION_RESERVE_SHARE, COLLECTION_RESERVE_S = 0.25, 60.0
 WHY_CHARS = 200  # of why the last report was not compared, in the summary
 NO_CREDENTIALS = ("No AWS credentials found: set AWS_PROFILE (on the command line, --profile NAME), or the"
                   " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY env vars, or run with a role")
@@ -129,7 +129,10 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
 
 def collection_deadline(time_left: Callable[[], float] | None) -> float | None:
     """When reading AWS must end (time.monotonic()'s), so the rest of the run fits the invocation; None: no limit."""
-    return None if time_left is None else time.monotonic() + time_left() - COLLECTION_RESERVE_S
+    if time_left is None:
+        return None
+    left = time_left()
+    return time.monotonic() + left - min(COLLECTION_RESERVE_S, left * COLLECTION_RESERVE_SHARE)
 
 
 def notice_reserve(delivery: Delivery) -> float:
