@@ -31,6 +31,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
+from devtools import aws_sts
 from devtools.ecr_images import ACCOUNT, HIDDEN_TAG_PREFIX, PRINCIPAL_PATTERN, EcrImages
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -436,6 +437,9 @@ class AwsLayer:
 
         self.consumers = ConsumerServices(self)  # ECS, Batch, EKS as AWS answers, and App Runner
         self._service_handlers = self.consumers.handlers()  # (service, operation): names shared across services
+        self._service_handlers[("sts", "AssumeRole")] = lambda r: aws_sts.assume_role(
+            lambda: self._forward(r), lambda code, message, status: error_response("sts", code, message, status),
+            r.environ, r.body)
 
     # ---- public controls -------------------------------------------------
 
@@ -970,9 +974,11 @@ class AwsLayer:
         match = IMAGE_TAG_RE.match(image_uri)
         if match and not resolved:
             image_region = match["host"].split(".")[3]
-            akid = req.environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2]
-            digest = self._resolve_tag(image_region, akid.split("/")[0] or "testing",
-                                       match["repo"], match["tag"])
+            akid = req.environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split("/")[0] or "testing"
+            registry = match["host"].split(".")[0]
+            if registry != aws_sts.caller_of(req.environ):  # another account's image: resolved in its registry
+                akid = "testing" if registry == ACCOUNT else aws_sts.access_key_of(registry) or akid
+            digest = self._resolve_tag(image_region, akid, match["repo"], match["tag"])
             resolved = f"{match['host']}/{match['repo']}@{digest}" if digest else None
         with self._lock:
             self._images[(req.region, name)] = {"ImageUri": image_uri, "ResolvedImageUri": resolved}

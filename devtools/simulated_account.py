@@ -226,13 +226,17 @@ class Seeder:
     """Writes RegionSpecs into moto through its HTTP API."""
 
     def __init__(self, endpoint_url: str, layer: Any = None, now: float | None = None, workers: int = 8,
-                 kubernetes: FakeKubernetes | None = None) -> None:
+                 kubernetes: FakeKubernetes | None = None, credentials: tuple[str, str, str] | None = None,
+                 account: str = ACCOUNT) -> None:
+        """`credentials` (key, secret, token) and `account`: another account's, from STS AssumeRole."""
         self.endpoint_url = endpoint_url
+        self.account = account
         self.layer = layer
         self.kubernetes = kubernetes  # serves the EKS clusters' Kubernetes APIs
         self.now = now or time.time()
         self.workers = workers
-        self.session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+        key, secret, token = credentials or ("testing", "testing", None)
+        self.session = boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
         self.config = Config(retries={"mode": "standard", "max_attempts": 10}, max_pool_connections=workers * 2)
         self.digests: dict[tuple[str, str], list[str]] = {}  # (region, repository) -> digest per image
         self.platforms: dict[str, list[str]] = {}  # an index's digest -> its platform images' digests
@@ -345,7 +349,7 @@ class Seeder:
             return image
         repository, reference, *elsewhere = image
         home = elsewhere[0] if elsewhere else region
-        uri = f"{ACCOUNT}.dkr.ecr.{home}.amazonaws.com/{repository}"
+        uri = f"{self.account}.dkr.ecr.{home}.amazonaws.com/{repository}"
         if reference.startswith("@"):
             return uri + "@" + self.digests[(home, repository)][int(reference[1:])]
         return uri + f":{reference}"
@@ -422,8 +426,8 @@ class Seeder:
         events = self.client("events", spec.name) if spec.scheduled_tasks else None
         scheduler = self.client("scheduler", spec.name) if spec.scheduled_tasks else None
         for task in spec.scheduled_tasks:
-            cluster = f"arn:aws:ecs:{spec.name}:{ACCOUNT}:cluster/{task.cluster}"
-            definition = f"arn:aws:ecs:{spec.name}:{ACCOUNT}:task-definition/{task.task_definition}"
+            cluster = f"arn:aws:ecs:{spec.name}:{self.account}:cluster/{task.cluster}"
+            definition = f"arn:aws:ecs:{spec.name}:{self.account}:task-definition/{task.task_definition}"
             if task.scheduler:
                 scheduler.create_schedule(Name=task.name, ScheduleExpression=task.expression,
                                           FlexibleTimeWindow={"Mode": "OFF"}, Target={
@@ -477,7 +481,7 @@ class Seeder:
         home = elsewhere[0] if elsewhere else region
         found = self.client("ecr", home).describe_images(
             repositoryName=repository, imageIds=[{"imageTag": reference}])["imageDetails"]
-        return f"{ACCOUNT}.dkr.ecr.{home}.amazonaws.com/{repository}@{found[0]['imageDigest']}" if found else None
+        return f"{self.account}.dkr.ecr.{home}.amazonaws.com/{repository}@{found[0]['imageDigest']}" if found else None
 
     @staticmethod
     def publish(lam: Any, function: FunctionSpec) -> None:

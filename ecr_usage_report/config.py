@@ -12,6 +12,8 @@ from functools import partial
 from typing import Any, Mapping
 
 from ecr_usage_report.analysis.rules import Thresholds
+from ecr_usage_report.aws.accounts import (ACCOUNT_ID_PATTERN, DEFAULT_ROLE, LISTED, ORGANIZATION, ROLE_NAME_PATTERN,
+                                          THIS, AccountSettings)
 from ecr_usage_report.aws.regions import RegionError, validate_regions
 from ecr_usage_report.deliver.slack_settings import SlackSettings, load_slack
 from ecr_usage_report.inventory.kinds import KINDS, ConsumerSettings
@@ -29,6 +31,8 @@ EVENT_DRY_RUN = "dry_run"
 CONSUMER_KINDS_ENV = "CONSUMER_KINDS"
 EVENT_CONSUMER_KINDS = "consumer_kinds"
 EVENT_MESSAGES = "slack_messages"
+ACCOUNTS_ENV, EVENT_ACCOUNTS = "ACCOUNTS", "accounts"
+ACCOUNT_ROLE_ENV, EVENT_ACCOUNT_ROLE = "ACCOUNT_ROLE", "account_role"
 ALL_KINDS, NO_KINDS = "all", "none"
 # rollback attribute -> (event key, env var, most allowed); ListTaskDefinitions gives at most 100 a call
 ROLLBACK_SOURCES = {
@@ -43,7 +47,8 @@ THRESHOLD_SOURCES = {
     "idle_days": ("idle_days", "IDLE_DAYS", int, 0, 36_500),
     "archive_price_per_gb_month": ("archive_price_per_gb_month", "ECR_ARCHIVE_PRICE_PER_GB_MONTH", float, 0.0, 1000.0),
 }
-EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, EVENT_MESSAGES, EVENT_CONSUMER_KINDS,
+EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, EVENT_MESSAGES, EVENT_CONSUMER_KINDS, EVENT_ACCOUNTS,
+                        EVENT_ACCOUNT_ROLE,
                         *(key for key, *_ in THRESHOLD_SOURCES.values()),
                         *(key for key, *_ in ROLLBACK_SOURCES.values())})
 # Keys of the events that run the report without asking anything: an EventBridge schedule's, and
@@ -70,6 +75,7 @@ class Settings:
     workers: int = DEFAULT_MAX_WORKERS
     thresholds: Thresholds = field(default_factory=Thresholds)
     consumers: ConsumerSettings = field(default_factory=ConsumerSettings)
+    accounts: AccountSettings = field(default_factory=AccountSettings)
 
 
 def dry_run_of(event: Any) -> bool:
@@ -104,7 +110,43 @@ def load(event: Any, dry_run: bool, environ: Mapping[str, str] | None = None) ->
     slack = None if dry_run else load_slack(event, environ)
     regions = choice(event, environ, EVENT_REGIONS, REGIONS_ENV, parse_regions, None)
     report_s3 = choice(event, environ, None, REPORT_S3_URI_ENV, parse_s3_uri, None)
-    return Settings(email, regions, dry_run, slack, report_s3, max_workers(environ), thresholds, consumers)
+    return Settings(email, regions, dry_run, slack, report_s3, max_workers(environ), thresholds, consumers,
+                    load_accounts(event, environ))
+
+
+def load_accounts(event: dict[str, Any], environ: Mapping[str, str]) -> AccountSettings:
+    """ACCOUNTS and ACCOUNT_ROLE: event key, else env var, else this account alone and the default role."""
+    scope, listed = choice(event, environ, EVENT_ACCOUNTS, ACCOUNTS_ENV, parse_accounts, (THIS, ()))
+    role = choice(event, environ, EVENT_ACCOUNT_ROLE, ACCOUNT_ROLE_ENV, parse_role, DEFAULT_ROLE)
+    return AccountSettings(scope, listed, role)
+
+
+def parse_accounts(value: Any, name: str) -> tuple[str, tuple[str, ...]]:
+    """`organization`, or account ids (a list, or comma-separated text); an empty list is this account alone."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f'{name} must be "{ORGANIZATION}" or 12-digit account ids separated by commas,'
+                          f" got {shown(value)}")
+    words = [item.strip() for item in value if item.strip()]
+    if not words:
+        return THIS, ()
+    if [word.lower() for word in words] == [ORGANIZATION]:
+        return ORGANIZATION, ()
+    wrong = [word for word in words if not ACCOUNT_ID_PATTERN.fullmatch(word)]
+    if wrong:
+        raise ConfigError(f'{name} must be "{ORGANIZATION}" or 12-digit account ids separated by commas,'
+                          f" got {shown(wrong[0])}")
+    return LISTED, tuple(dict.fromkeys(words))
+
+
+def parse_role(value: Any, name: str) -> str:
+    """The name (not the ARN) of the role assumed in every other account."""
+    role = value.strip() if isinstance(value, str) else value
+    if not isinstance(role, str) or not ROLE_NAME_PATTERN.fullmatch(role):
+        raise ConfigError(f"{name} must be an IAM role's name (letters, digits and +=,.@_-, at most 64), e.g."
+                          f" {DEFAULT_ROLE}, got {shown(value)}")
+    return role
 
 
 def number(kind: type, minimum: float, maximum: float, value: Any, name: str) -> float:

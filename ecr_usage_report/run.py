@@ -22,6 +22,7 @@ from ecr_usage_report.deliver.slack import DEFAULT_DELIVERY, Delivery, SlackPost
 from ecr_usage_report.deliver.slack_settings import (FULL, SUMMARY, SlackTarget, failure_target, poster,
                                                      register_slack_secrets, slack_target, ways)
 from ecr_usage_report.deliver.split import split_message
+from ecr_usage_report.inventory.accounts import collect_accounts
 from ecr_usage_report.inventory.collect import collect_account
 from ecr_usage_report.inventory.model import Inventory, ReadError
 from ecr_usage_report.report.export import export_document
@@ -102,7 +103,9 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
     stage = "collecting the ECR and Lambda inventory"
     try:
         with region_scheduler(settings.workers, collection_deadline(time_left)) as scheduler:
-            inventory = collect_account(clients, scheduler, settings.regions, settings.consumers)
+            inventory = (collect_accounts(clients, scheduler, settings.regions, settings.accounts, settings.consumers)
+                         if settings.accounts.several
+                         else collect_account(clients, scheduler, settings.regions, settings.consumers))
         if not inventory.ecr and not inventory.functions:
             raise NothingRead(inventory.errors)
         stage = "judging what to delete"

@@ -15,8 +15,9 @@ from ecr_usage_report.analysis.access import SharedWith, shared_with
 from ecr_usage_report.analysis.join import UsageIndex, is_function
 from ecr_usage_report.analysis.lifecycle import ARCHIVE, EXPIRE, Outcome, Selected, evaluate
 from ecr_usage_report.analysis.policy import PolicyError
-from ecr_usage_report.analysis.rules import Candidate, Thresholds, storage_cost
-from ecr_usage_report.inventory.model import Consumer, Image, ReadError, Repository
+from ecr_usage_report.analysis.rules import LAMBDA_GAP, Candidate, Thresholds, storage_cost
+from ecr_usage_report.inventory.model import Consumer, Image, Inventory, ReadError, Repository
+from ecr_usage_report.inventory.places import account_of
 
 LABEL = "ECR"  # policy errors are named under ERRORS as the ECR reader's are
 UNREAD_POLICY = "its repository policy could not be read (see ERRORS)"
@@ -82,7 +83,38 @@ class Withheld:
     region: str
     repository: Repository
     reason: str  # SharedWith.text, or UNREAD_POLICY
-    shared: SharedWith | None
+    shared: SharedWith | None  # in a report of several accounts, only those it could not read whole
+    several: bool = False  # a report of several accounts, which read the others that may pull it
+
+
+@dataclass(frozen=True)
+class ReadAccounts:
+    """In a report of several accounts, the accounts whose every consumer was read, and the organization
+    when all of its accounts were: what a repository policy lets them pull is judged on what they run."""
+
+    several: bool = False
+    accounts: frozenset[str] = frozenset()
+    organizations: frozenset[str] = frozenset()
+
+    def unread(self, shared: SharedWith) -> SharedWith:
+        """Who the policy lets pull that this report did not read whole."""
+        return SharedWith(tuple(a for a in shared.accounts if a not in self.accounts),
+                          tuple(o for o in shared.organizations if o not in self.organizations), shared.everyone,
+                          tuple(grant for grant in shared.services
+                                if not (grant.accounts and set(grant.accounts) <= self.accounts)))
+
+
+def read_accounts(inventory: Inventory) -> ReadAccounts:
+    """Which accounts of a report of several were read whole: opened, and no Lambda or consumer kind
+    unread in any of their regions."""
+    if not inventory.accounts:
+        return ReadAccounts()
+    labels = {*inventory.consumer_labels, LAMBDA_GAP}
+    gaps = {account_of(error.region) for error in inventory.errors if error.service in labels}
+    whole = frozenset(account.id for account in inventory.accounts if account.read and account.id not in gaps)
+    organization = inventory.organization
+    every = organization is not None and all(account.id in whole for account in inventory.accounts)
+    return ReadAccounts(True, whole, frozenset({organization}) if every else frozenset())
 
 
 def recent_pulls(repository: Repository, now: datetime, days: int) -> tuple[Image, ...]:
@@ -164,14 +196,20 @@ def repository_evidence(region: str, repository: Repository, usage: UsageIndex, 
     return evidence, errors + lifecycle_errors
 
 
-def withhold(candidates: Iterable[Candidate], evidence: dict[str, Evidence]) -> tuple[tuple[Candidate, ...],
-                                                                                       tuple[Withheld, ...]]:
-    """The candidates this account's evidence is enough for, and those it is not (shared, or policy unread)."""
+def withhold(candidates: Iterable[Candidate], evidence: dict[str, Evidence],
+             read: ReadAccounts | None = None) -> tuple[tuple[Candidate, ...], tuple[Withheld, ...]]:
+    """The candidates the evidence read is enough for, and those it is not: shared with an account (or
+    organization) this report did not read whole, or whose policy is unread."""
+    read = read or ReadAccounts()
     kept, withheld = [], []
     for candidate in candidates:
         found = evidence.get(candidate.repository.uri)
-        if found is not None and (reason := found.withheld):
-            withheld.append(Withheld(candidate.region, candidate.repository, reason, found.shared))
+        reason, shared = (found.withheld, found.shared) if found is not None else (None, None)
+        if reason and shared is not None and not found.policy_unread and read.several:
+            shared = read.unread(shared)
+            reason = shared.text if shared.shared else None
+        if reason:
+            withheld.append(Withheld(candidate.region, candidate.repository, reason, shared, read.several))
         else:
             kept.append(candidate)
     return tuple(kept), tuple(withheld)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ecr_usage_report.analysis.evidence import (ArchivedInUse, Evidence, LifecycleWarning, Withheld,
-                                                repository_evidence, withhold)
+                                                read_accounts, repository_evidence, withhold)
 from ecr_usage_report.analysis.image_problems import ImageProblem, image_problems
 from ecr_usage_report.analysis.join import UsageIndex, lambda_version_consumers
 from ecr_usage_report.analysis.rules import Candidate, Thresholds, deletion_candidates, not_judged
@@ -60,7 +60,8 @@ def analyse(inventory: Inventory, thresholds: Thresholds, now: datetime) -> Find
         for repository in data.repositories:
             evidence[repository.uri], found = repository_evidence(region, repository, usage, now, thresholds)
             errors += found
-    candidates, withheld = withhold(deletion_candidates(inventory, usage, now, thresholds), evidence)
+    candidates, withheld = withhold(deletion_candidates(inventory, usage, now, thresholds), evidence,
+                                   read_accounts(inventory))
     return Findings(now, thresholds, usage, totals(inventory, thresholds), candidates, tuple(gaps),
                     image_problems(inventory), gaps, inventory.consumer_kinds, evidence, withheld,
                     tuple(sorted(errors)))

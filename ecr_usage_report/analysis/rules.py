@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ecr_usage_report.analysis.join import LAMBDA_FUNCTION, LAMBDA_VERSION, UsageIndex
+from ecr_usage_report.inventory.places import account_of
 from ecr_usage_report.inventory.model import Consumer, Function, Inventory, LastRun, LogGroupKey, Repository
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS, BYTES_PER_GB
 
@@ -127,7 +128,9 @@ def usage_known(functions: tuple[Function, ...] | None) -> bool:
 def not_judged(inventory: Inventory) -> dict[str, tuple[str, ...]]:
     """Regions with repositories whose usage is not known, each with why: Lambda, a consumer kind (as
     ERRORS names it) that could not all be read there, or `<kind> in <region>` for one unread elsewhere,
-    since any region's consumers may run this region's images (Lambda runs only its own region's)."""
+    since any region's consumers may run this region's images (Lambda runs only its own region's). In a
+    report of several accounts, another account's gaps count through the repository policies that let
+    it pull (analysis/evidence.withhold), as no other account pulls without one."""
     gaps: dict[str, list[str]] = {}
     for region in sorted({error.region for error in inventory.errors}):
         kinds = {error.service for error in inventory.errors if error.region == region}
@@ -137,7 +140,8 @@ def not_judged(inventory: Inventory) -> dict[str, tuple[str, ...]]:
     for region, data in sorted(inventory.ecr.items()):
         why = [LAMBDA_GAP] if not usage_known(inventory.functions.get(region)) else []
         why += gaps.get(region, [])
-        why += [cross_region_gap(label, other) for other, labels in gaps.items() if other != region for label in labels]
+        why += [cross_region_gap(label, other) for other, labels in gaps.items()
+                if other != region and account_of(other) == account_of(region) for label in labels]
         why += [UNSCANNED_GAP] if inventory.consumer_regions is None else []
         if data.repositories and why:
             reasons[region] = tuple(why)

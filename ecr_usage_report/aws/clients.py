@@ -50,13 +50,16 @@ def utc_timestamp(value: Any) -> datetime:
     return parse_timestamp(value)
 
 
-def new_session(profile_name: str | None = None) -> boto3.Session:
-    """A boto3 session (the usual credential chain) whose clients parse timestamps with utc_timestamp and
-    whose models are read without their documentation."""
+def new_session(profile_name: str | None = None, credentials: tuple[str, str, str] | None = None,
+                region_name: str | None = None) -> boto3.Session:
+    """A boto3 session (the usual credential chain, or the given key, secret and token) whose clients parse
+    timestamps with utc_timestamp and whose models are read without their documentation."""
     core = botocore.session.get_session()
     read_lean(core)
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
-    return boto3.Session(botocore_session=core, profile_name=profile_name)
+    key, secret, token = credentials or (None, None, None)
+    return boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
+                         region_name=region_name, botocore_session=core, profile_name=profile_name)
 
 
 def load_paginator_model(client: Any) -> None:

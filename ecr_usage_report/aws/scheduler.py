@@ -121,6 +121,22 @@ class RegionScheduler:
             self._start(ready)
 
 
+class AccountLanes:
+    """One account's lanes of a run's scheduler: request-rate quotas are per account, so each account's
+    calls queue and take turns in lanes of their own, under the run's one limit of calls in flight."""
+
+    def __init__(self, scheduler: RegionScheduler, account: str) -> None:
+        self.scheduler, self.account = scheduler, account
+
+    def submit(self, service: str, region: str, fn: Callable[..., R], *args: Any) -> Future[R]:
+        """Queue fn(*args) in this account's (service, region) lane."""
+        return self.scheduler.submit(service, f"{region} {self.account}", fn, *args)
+
+    @property
+    def deadline(self) -> float | None:
+        return self.scheduler.deadline
+
+
 def end(future: Future, expired: bool) -> None:
     """End a task that will not run (or whose answer will not be waited for): TimeRanOut at the deadline,
     else cancelled, either way done for whoever waits on it (concurrent.futures.wait included)."""

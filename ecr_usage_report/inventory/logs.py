@@ -53,8 +53,10 @@ def finished_lookup(future: Future[LastRun]) -> LastRun:
 class LastRunLookups:
     """One lookup per (region, log group), started as early as the join allows, in the logs lane."""
 
-    def __init__(self, clients: ClientFactory, scheduler: RegionScheduler) -> None:
-        self._clients, self._scheduler = clients, scheduler
+    def __init__(self, clients: ClientFactory, scheduler: RegionScheduler, account: str | None = None) -> None:
+        """`account`: the id of the account read, in a report of several, where a function that runs
+        another account's image may be joined to that account's repository."""
+        self._clients, self._scheduler, self._account = clients, scheduler, account
         self._lock = threading.Lock()
         self._listed: dict[str, frozenset[str]] = {}  # region -> its repositories' URIs
         self._unjoined: dict[str, list[Function]] = {}  # region -> functions read before its repositories
@@ -86,7 +88,9 @@ class LastRunLookups:
         return {group: finished_lookup(future) for group, future in futures.items()}
 
     def _look_up_if_joined(self, region: str, function: Function, uris: frozenset[str]) -> None:
-        if (function.repository_uris | function.rollback_repository_uris) & uris:
+        named = function.repository_uris | function.rollback_repository_uris
+        elsewhere = self._account is not None and any(not uri.startswith(f"{self._account}.") for uri in named)
+        if named & uris or elsewhere:
             self._start((region, function.log_group))
 
     def _start(self, group: LogGroupKey) -> Future[LastRun]:

@@ -246,6 +246,20 @@ class Consumer:
 
 
 @dataclass(frozen=True)
+class AccountRead:
+    """One account a report of several accounts was asked to read: its id, its name where Organizations
+    gives it, and whether it could be read at all (why not is in the errors)."""
+
+    id: str
+    name: str = ""
+    read: bool = True
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} ({self.name})" if self.name else self.id
+
+
+@dataclass(frozen=True)
 class Inventory:
     """Everything one run read: ECR and Lambda by region, the log times of the functions in use."""
 
@@ -262,3 +276,6 @@ class Inventory:
     # consumer may run any region's images); None: the enabled regions could not be listed, so the
     # consumers of regions not scanned are unknown
     consumer_regions: tuple[str, ...] | None = ()
+    # a report of several accounts: each account asked (every key above is then a place, inventory/places.py)
+    accounts: tuple[AccountRead, ...] = ()
+    organization: str | None = None  # the organization's id, when ACCOUNTS is organization

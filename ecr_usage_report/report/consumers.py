@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ecr_usage_report.analysis.join import LAMBDA_FUNCTION, count_by_kind, is_function
 from ecr_usage_report.analysis.rules import LAMBDA_GAP, UNSCANNED_GAP, gap_of
 from ecr_usage_report.inventory.model import Consumer, Inventory
+from ecr_usage_report.inventory.places import account_of
 from ecr_usage_report.report.times import format_kst
 
 if TYPE_CHECKING:
@@ -21,7 +22,13 @@ def consumer_line(consumer: Consumer) -> str:
     line = f"\t- {consumer.kind} {consumer.name}"
     if consumer.last_run is not None:
         line += f" / last run : {format_kst(consumer.last_run)}"
-    return line + (f" / {consumer.state}" if consumer.state else "")
+    return line + (f" / {consumer.state}" if consumer.state else "") + account_text(consumer)
+
+
+def account_text(consumer: Consumer) -> str:
+    """` / account 111122223333` in a report of several accounts, "" in a report of one."""
+    account = account_of(consumer.region)
+    return f" / account {account}" if account else ""
 
 
 def counts_text(counts: dict[str, int]) -> str:

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import partial
 from typing import Iterable, Mapping
 
 from ecr_usage_report.analysis.evidence import Evidence
 from ecr_usage_report.analysis.findings import Findings
 from ecr_usage_report.analysis.image_problems import ImageProblem, function_problems
-from ecr_usage_report.analysis.join import UsageIndex
+from ecr_usage_report.analysis.join import UsageIndex, is_function
 from ecr_usage_report.analysis.rules import (AGING, EMPTY, FRESH, IDLE, OLD, Candidate, Thresholds, archive_minimum,
                                              last_run_of, monthly_cost, push_age, repository_cost)
 from ecr_usage_report.inventory.kinds import KINDS as CONSUMER_KINDS
-from ecr_usage_report.inventory.model import EcrRegion, Inventory, LastRun, LogGroupKey, ReadError, Repository
+from ecr_usage_report.inventory.model import AccountRead, EcrRegion, Inventory, LastRun, LogGroupKey, ReadError, Repository
+from ecr_usage_report.inventory.places import account_of
 from ecr_usage_report.inventory.storage import ARCHIVE_MINIMUM_DAYS
 from ecr_usage_report.report import consumers as consumer_text, evidence as evidence_text
 from ecr_usage_report.report.times import format_kst
@@ -69,9 +71,11 @@ def repository_block(region: str, repository: Repository, usage: UsageIndex, las
     """A repository's line, then one line per function using it and one per other consumer, then
     what it holds besides active images, the functions whose image from it Lambda cannot pull or run,
     and its evidence of use: who else may pull it, unexplained pulls, what its lifecycle policy takes."""
-    users = usage.functions_of(repository)
+    runners = [(user, usage.functions[user]) for user in usage.users_of(repository) if is_function(user)]
+    users = [function for _, function in runners]
     lines = [repository_line(repository, True if users else (False if usage_known else None), now)]
-    lines += [function_line(user.name, last_run_text(last_run_of(region, user, last_runs))) for user in users]
+    lines += [function_line(function.name, last_run_text(last_run_of(user.region, function, last_runs)))
+              + consumer_text.account_text(user) for user, function in runners]
     lines += [consumer_text.consumer_line(consumer) for consumer in usage.others_of(repository)]
     lines += storage_lines(repository)
     lines += [f"\t- warning : {problem.label} : {problem_text(problem)}"
@@ -144,6 +148,22 @@ def regions_text(ecr: dict[str, EcrRegion], usage: UsageIndex, last_runs: dict[L
                 for region in regions if ecr[region].repositories]
     empty = [region for region in regions if not ecr[region].repositories]
     return join_blocks(sections + ["\n".join(empty_regions_line(empty))])
+
+
+def accounts_text(accounts: tuple[AccountRead, ...], ecr: dict[str, EcrRegion], usage: UsageIndex,
+                  last_runs: dict[LogGroupKey, LastRun], now: datetime, unjudged: tuple[str, ...] = (),
+                  evidence: Mapping[str, Evidence] | None = None) -> str:
+    """A report of several accounts: each account's title (its id and name), then its regions as
+    regions_text writes them; an account not read says so."""
+    blocks = []
+    for account in accounts:
+        title = f"###### ACCOUNT {account.label} ######"
+        if not account.read:
+            blocks.append(f"{title}\nnot read: see ERRORS")
+            continue
+        own = {where: data for where, data in ecr.items() if account_of(where) == account.id}
+        blocks.append(join_blocks([title, regions_text(own, usage, last_runs, now, unjudged, evidence)]))
+    return join_blocks(blocks)
 
 
 def errors_section(errors: Iterable[ReadError]) -> list[str]:
@@ -267,8 +287,9 @@ def render_details(inventory: Inventory, findings: Findings, email: str,
         "\n".join(consumer_text.legend_lines(inventory, findings)),
         "\n".join(summary_section(findings)),
         "\n".join(consumer_text.usage_count_lines(inventory, findings)),
-        regions_text(inventory.ecr, findings.usage, inventory.last_runs, findings.now,
-                     tuple(findings.not_judged or findings.unjudged_regions), findings.evidence),
+        (partial(accounts_text, inventory.accounts) if inventory.accounts else regions_text)(
+            inventory.ecr, findings.usage, inventory.last_runs, findings.now,
+            tuple(findings.not_judged or findings.unjudged_regions), findings.evidence),
         "\n".join(candidates_section(findings)),
         "\n".join(errors_section(sorted([*inventory.errors, *findings.policy_errors]) + list(run_errors))),
     ])

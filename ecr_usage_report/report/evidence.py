@@ -106,6 +106,7 @@ def evidence_lines(evidence: Evidence | None, now: datetime) -> list[str]:
 def withheld_line(withheld: Withheld, now: datetime) -> str:
     """A repository the rules would name, not judged on this account's evidence alone."""
     why = shared_text(withheld.shared) if withheld.shared is not None else withheld.reason
+    why += ", which this report could not read whole" if withheld.several and withheld.shared is not None else ""
     repo = withheld.repository
     return f"Not judged, {why}: {withheld.region} {repo.name}, {gb(repo.size_bytes)} GB, {pull_fact(repo, now)}"
 

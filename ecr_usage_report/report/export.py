@@ -17,6 +17,7 @@ from ecr_usage_report.analysis.image_problems import ImageProblem
 from ecr_usage_report.analysis.join import UsageIndex, count_by_kind, is_function
 from ecr_usage_report.analysis.rules import Candidate, Thresholds, archive_minimum, last_run_of, repository_cost
 from ecr_usage_report.inventory.ecr import LABEL as ECR
+from ecr_usage_report.inventory.places import account_of
 from ecr_usage_report.inventory.model import (AliasedVersion, Consumer, Function, Image, Inventory, LastRun,
                                               LogGroupKey, Repository)
 from ecr_usage_report.inventory.references import Use
@@ -190,7 +191,7 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                      **repository_storage_record(repo, limits), "created_at": iso_utc(repo.created_at),
                      **evidence_record(findings.evidence.get(repo.uri), withheld.get(repo.uri))}
                     for region, data in sorted(inventory.ecr.items()) for repo in data.repositories]
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": iso_utc(findings.now),
         "account": email,
@@ -223,6 +224,20 @@ def export_document(inventory: Inventory, findings: Findings, email: str,
                    for error in sorted([*inventory.errors, *findings.policy_errors])],
         "comparison": comparison.as_record() if comparison else None,
     }
+    return with_accounts(document, inventory) if inventory.accounts else document
+
+
+def with_accounts(document: dict[str, Any], inventory: Inventory) -> dict[str, Any]:
+    """A report of several accounts: the accounts asked and the organization, and the account on every
+    repository, image, function, consumer and candidate (each `region` there is then its place)."""
+    for key in ("repositories", "functions", "consumers", "deletion_candidates", "not_judged"):
+        for record in document[key]:
+            record["account"] = account_of(record["region"])
+            for image in record.get("images", []) if key == "repositories" else []:
+                image["account"] = record["account"]
+    return {**document, "organization": inventory.organization,
+            "accounts": [{"id": account.id, "name": account.name, "read": account.read}
+                         for account in inventory.accounts]}
 
 
 def to_json(document: dict[str, Any]) -> str:

@@ -53,6 +53,19 @@ def totals_lines(findings: Findings) -> list[str]:
             f" (in {totals.regions_with_repositories} of {totals.regions_scanned} regions scanned)"]
 
 
+def accounts_lines(inventory: Inventory) -> list[str]:
+    """A report of several accounts: how many were read, of which organization, and those that were not."""
+    if not inventory.accounts:
+        return []
+    unread = [account.label for account in inventory.accounts if not account.read]
+    of = f" of organization {inventory.organization}" if inventory.organization else ""
+    line = f"*{len(inventory.accounts) - len(unread)} of {len(inventory.accounts)} accounts read*{of}"
+    if unread:
+        line += f"; not read (see Errors): {', '.join(unread[:TOP])}" + (f" and {len(unread) - TOP} more"
+                                                                         if len(unread) > TOP else "")
+    return [line]
+
+
 def previous_day(generated_at: str) -> str:
     """The earlier export's day in Korea time, as every date of the report is (its export keeps UTC)."""
     try:
@@ -166,7 +179,7 @@ def summary_message(inventory: Inventory, findings: Findings, email: str, compar
     """The summary as (plain-text fallback, Block Kit blocks)."""
     title = f"ECR usage report · {email} · {format_kst(findings.now)[:10]}"[:HEADER_LIMIT]
     errors = [*inventory.errors, *findings.policy_errors, *run_errors]
-    sections = [totals_lines(findings), change_lines(comparison, context), largest_lines(findings),
+    sections = [accounts_lines(inventory) + totals_lines(findings), change_lines(comparison, context), largest_lines(findings),
                 candidates_lines(findings), warning_lines(findings, errors), [f"_{context.details_note}_"]]
     sections = [[escape_for_slack(line) for line in lines] for lines in sections if lines]
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title}}]

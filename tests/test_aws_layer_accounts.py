@@ -1,0 +1,45 @@
+"""The simulated AWS across accounts: AssumeRole refused as AWS refuses it, images resolved in their own registry."""
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec
+from devtools.simulated_organization import client, create_accounts, credentials_of, seed_account
+
+REGION = "ap-northeast-2"
+
+
+def test_assume_role_is_refused_like_aws_for_a_missing_role_or_an_untrusted_caller(aws):
+    member = create_accounts(aws.endpoint_url, ["member"])["member"]
+    sts = boto3.client("sts", region_name="us-east-1")
+    with pytest.raises(ClientError) as missing:
+        sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/nobody", RoleSessionName="reader")
+    assert missing.value.response["Error"]["Code"] == "AccessDenied"
+    assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"AWS": "arn:aws:iam::999999999999:root"}}]}
+    client(aws.endpoint_url, "iam", credentials_of(aws.endpoint_url, member)).create_role(
+        RoleName="elsewhere", AssumeRolePolicyDocument=json.dumps(trust))
+    with pytest.raises(ClientError, match="AccessDenied"):
+        sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/elsewhere", RoleSessionName="reader")
+    answer = sts.assume_role(RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
+                             RoleSessionName="reader")
+    assert client(aws.endpoint_url, "sts", (answer["Credentials"]["AccessKeyId"],
+                                            answer["Credentials"]["SecretAccessKey"],
+                                            answer["Credentials"]["SessionToken"])).get_caller_identity()["Account"] == member
+
+
+def test_a_function_running_another_account_s_image_resolves_its_digest_in_that_registry(aws):
+    ids = create_accounts(aws.endpoint_url, ["registry", "workload"])
+    registry = seed_account(aws.endpoint_url, aws.layer, ids["registry"],
+                            [RegionSpec(REGION, repositories={"shared/api": [ImageSpec(["v1"], 1000, 1)]})])
+    image = f"{ids['registry']}.dkr.ecr.{REGION}.amazonaws.com/shared/api:v1"
+    seed_account(aws.endpoint_url, aws.layer, ids["workload"], [RegionSpec(REGION, functions=[
+        FunctionSpec("api", image=image)])])
+    lam = client(aws.endpoint_url, "lambda", credentials_of(aws.endpoint_url, ids["workload"]), REGION)
+    code = lam.get_function(FunctionName="api")["Code"]
+    assert code["ResolvedImageUri"] == image.rsplit(":", 1)[0] + "@" + registry.digests[(REGION, "shared/api")][0]

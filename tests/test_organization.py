@@ -1,0 +1,102 @@
+"""One report for several accounts: each read under its own role, images joined across accounts (issue 30)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from devtools.simulated_account import ACCOUNT, EcsClusterSpec, EcsServiceSpec, FunctionSpec, ImageSpec, RegionSpec
+from devtools.simulated_organization import create_accounts, seed_account
+from ecr_usage_report import config
+from ecr_usage_report.run import run
+from ecr_usage_report.setting import ConfigError
+from tests.helpers import FAST_DELIVERY
+
+REGION = "ap-northeast-2"
+OLD = ImageSpec(["v1"], 40_000_000, pushed_days_ago=400)
+
+
+def pull_policy(*accounts: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "pull", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]})
+
+
+def uri(account: str, repository: str, tag: str = "v1") -> str:
+    return f"{account}.dkr.ecr.{REGION}.amazonaws.com/{repository}:{tag}"
+
+
+@pytest.fixture
+def organization(aws, kubernetes):
+    """A registry account whose repositories only the workload accounts run (an ECS service in one, a
+    Lambda function in the other), a truly unused repository in a workload account, and a sandbox
+    account without the reader role that the registry shares a repository with."""
+    ids = create_accounts(aws.endpoint_url, ["registry", "services", "functions", "sandbox"])
+    registry, services, functions, sandbox = (ids[name] for name in ("registry", "services", "functions", "sandbox"))
+    seed_account(aws.endpoint_url, aws.layer, registry, [RegionSpec(
+        REGION, repositories={"shared/web": [OLD], "shared/api": [OLD], "shared/sandbox": [OLD]},
+        repository_policies={"shared/web": pull_policy(services), "shared/api": pull_policy(functions),
+                             "shared/sandbox": pull_policy(sandbox)})], kubernetes)
+    seed_account(aws.endpoint_url, aws.layer, services, [RegionSpec(
+        REGION, repositories={"team/scratch": [OLD]},
+        task_definitions={"web": [[uri(registry, "shared/web")]]},
+        ecs_clusters=[EcsClusterSpec("prod", [EcsServiceSpec("web", "web:1")])])], kubernetes)
+    seed_account(aws.endpoint_url, aws.layer, functions, [RegionSpec(
+        REGION, functions=[FunctionSpec("api", image=uri(registry, "shared/api"), last_run_days_ago=1)])], kubernetes)
+    seed_account(aws.endpoint_url, aws.layer, sandbox, [RegionSpec(REGION)], kubernetes, reader_role=False)
+    aws.layer.enabled_regions = frozenset({REGION})
+    aws.layer.reset_counts()
+    return ids
+
+
+def test_an_organization_is_one_report_joined_across_accounts(organization):
+    result = run({"dry_run": True, "accounts": "organization"}, delivery=FAST_DELIVERY)
+    registry, services, sandbox = organization["registry"], organization["services"], organization["sandbox"]
+    candidates = {(c.region, c.repository.name) for c in result.findings.candidates}
+    assert candidates == {(f"{services} {REGION}", "team/scratch")}
+    withheld = {w.repository.name: w for w in result.findings.withheld}
+    assert set(withheld) == {"shared/sandbox"} and withheld["shared/sandbox"].shared.accounts == (sandbox,)
+    report = result.report
+    assert f"###### ACCOUNT {registry} (registry) ######" in report
+    assert f"ecs service prod/web / 1 of 1 running / account {services}" in report.replace("0 of 1", "1 of 1")
+    assert f"function name : api / last execution time : 2026-12-0" in report
+    assert f"account {organization['functions']}" in report and "no longer in ECR" not in report
+    assert f"Account {sandbox} : AccessDenied" in report and "deploy the reader role ecr-usage-report-reader" in report
+    assert "4 of 5 accounts read" in result.message[0]
+    assert f"{services} {REGION} team/scratch" in result.message[0]
+
+
+def test_listed_accounts_are_read_and_this_one_with_its_own_credentials(organization):
+    result = run({"dry_run": True, "accounts": f"{ACCOUNT},{organization['services']}"}, delivery=FAST_DELIVERY)
+    assert [account.id for account in result.inventory.accounts] == [ACCOUNT, organization["services"]]
+    assert all(account.read for account in result.inventory.accounts)
+
+
+def test_a_run_of_this_account_alone_names_no_account(organization):
+    result = run({"dry_run": True}, delivery=FAST_DELIVERY)
+    assert result.inventory.accounts == () and "ACCOUNT" not in result.report
+
+
+@pytest.mark.parametrize("value, message", [
+    ("12345", "ACCOUNTS must be \"organization\" or 12-digit account ids separated by commas, got '12345'"),
+    ("organisation", "got 'organisation'"),
+    (7, "got 7"),
+])
+def test_bad_accounts_are_named_before_any_aws_call(value, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        config.load({"accounts": value} if not isinstance(value, str) else {}, True,
+                    {"EMAIL": "lab@example.com", **({"ACCOUNTS": value} if isinstance(value, str) else {})})
+
+
+def test_a_role_arn_is_not_a_role_name():
+    with pytest.raises(ConfigError, match="ACCOUNT_ROLE must be an IAM role's name"):
+        config.load({}, True, {"EMAIL": "lab@example.com", "ACCOUNT_ROLE": "arn:aws:iam::111122223333:role/reader"})
+
+
+def test_the_settings_read_the_organization_list_and_role():
+    settings = config.load({"accounts": ["111122223333", " 444455556666", "111122223333"], "account_role": "r"},
+                           True, {"EMAIL": "lab@example.com"})
+    assert settings.accounts.listed == ("111122223333", "444455556666") and settings.accounts.role == "r"
+    assert config.load({}, True, {"EMAIL": "lab@example.com", "ACCOUNTS": "Organization"}).accounts.scope == "organization"
+    assert not config.load({}, True, {"EMAIL": "lab@example.com", "ACCOUNTS": " "}).accounts.several
+
