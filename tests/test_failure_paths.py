@@ -119,7 +119,8 @@ def test_a_huge_event_value_is_cut_in_the_one_message_it_makes(aws, slack):
 def test_an_unknown_event_key_is_an_error_naming_it_and_the_known_ones(aws, slack):
     with pytest.raises(ReportError) as raised:
         handler({"dry-run": True}, None)
-    assert "Unknown event key 'dry-run': the known keys are archive_price_per_gb_month, consumer_kinds, dry_run" in str(raised.value)
+    assert ("Unknown event key 'dry-run': the known keys are account_role, accounts, archive_price_per_gb_month,"
+            " consumer_kinds, dry_run") in str(raised.value)
     assert aws.layer.calls == {} and reports(slack) == []
 
 

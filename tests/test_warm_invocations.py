@@ -6,6 +6,7 @@ import boto3
 import pytest
 
 from devtools.simulated_account import ImageSpec, RegionSpec
+from devtools.simulated_organization import create_accounts, credentials_of
 from ecr_usage_report.aws.clients import ClientFactory, shared_factory
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.config import DEFAULT_MAX_WORKERS
@@ -13,7 +14,6 @@ from ecr_usage_report.inventory.collect import collect
 from ecr_usage_report.run import run
 
 SEOUL, OREGON = "ap-northeast-2", "us-west-2"
-OTHER_ACCOUNT = "222222222222"
 
 
 def repositories_in(result) -> list[str]:
@@ -22,11 +22,9 @@ def repositories_in(result) -> list[str]:
 
 def other_accounts_credentials(aws) -> dict[str, str]:
     """Credentials of a role in another account, as AssumeRole hands them out."""
-    sts = boto3.client("sts", region_name=SEOUL)
-    answer = sts.assume_role(RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/report", RoleSessionName="report")
-    credentials = answer["Credentials"]
-    return {"AWS_ACCESS_KEY_ID": credentials["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
-            "AWS_SESSION_TOKEN": credentials["SessionToken"]}
+    other = create_accounts(aws.endpoint_url, ["other"])["other"]
+    key, secret, token = credentials_of(aws.endpoint_url, other)
+    return {"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token}
 
 
 def test_three_invocations_share_clients_but_never_results(aws, seed, monkeypatch):
