@@ -174,7 +174,7 @@ def actions_in_code(paths: list[Path] = PRODUCT_MODULES) -> set[str]:
     declares); a call naming an operation of another service the modules use (so its service
     cannot be told) fails the test.
     """
-    scanned = {path.name: module_calls(path) for path in paths}
+    scanned = {str(path.relative_to(path.parents[1])): module_calls(path) for path in paths}  # names repeat
     all_services = set().union(*(services for services, _ in scanned.values()))
     actions, unresolved = set(), []
     for module, (services, methods) in scanned.items():
