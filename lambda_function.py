@@ -19,7 +19,7 @@ from ecr_usage_report.cli import main
 from ecr_usage_report.inventory.logs import LastRunLookups, last_run
 from ecr_usage_report.inventory.model import LastRun, LogGroupKey
 from ecr_usage_report.report import details, words
-from ecr_usage_report.run import handle
+from ecr_usage_report.handler import handle
 
 __all__ = ["get_last_execution_time", "get_region_string", "get_repository_string", "get_total_string",
            "lambda_handler", "main"]

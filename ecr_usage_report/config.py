@@ -19,6 +19,7 @@ from ecr_usage_report.deliver.slack_settings import SlackSettings, load_slack
 from ecr_usage_report.inventory.kinds import KINDS, ConsumerSettings
 from ecr_usage_report.redaction import clipped
 from ecr_usage_report.setting import SHOWN_CHARS, ConfigError, choice, parse_bool, parse_number, shown
+from ecr_usage_report.steps import EVENT_KEYS as STEP_KEYS, Step, parse_step
 
 __all__ = ["ConfigError", "DEFAULT_MAX_WORKERS", "Settings", "dry_run_of", "load", "max_workers"]
 
@@ -50,7 +51,7 @@ THRESHOLD_SOURCES = {
 EVENT_KEYS = frozenset({EVENT_REGIONS, EVENT_DRY_RUN, EVENT_MESSAGES, EVENT_CONSUMER_KINDS, EVENT_ACCOUNTS,
                         EVENT_ACCOUNT_ROLE,
                         *(key for key, *_ in THRESHOLD_SOURCES.values()),
-                        *(key for key, *_ in ROLLBACK_SOURCES.values())})
+                        *(key for key, *_ in ROLLBACK_SOURCES.values()), *STEP_KEYS})
 # Keys of the events that run the report without asking anything: an EventBridge schedule's, and
 # the Lambda console's default test event's.
 IGNORED_EVENT_KEYS = frozenset({"version", "id", "detail-type", "source", "account", "time", "region",
@@ -76,6 +77,7 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     consumers: ConsumerSettings = field(default_factory=ConsumerSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
+    step: Step | None = None  # a step of the scale-out (steps.py); None: the whole report in one invocation
 
 
 def dry_run_of(event: Any) -> bool:
@@ -110,8 +112,12 @@ def load(event: Any, dry_run: bool, environ: Mapping[str, str] | None = None) ->
     slack = None if dry_run else load_slack(event, environ)
     regions = choice(event, environ, EVENT_REGIONS, REGIONS_ENV, parse_regions, None)
     report_s3 = choice(event, environ, None, REPORT_S3_URI_ENV, parse_s3_uri, None)
+    accounts, step = load_accounts(event, environ), parse_step(event)
+    if step is not None and not (accounts.several and report_s3):
+        raise ConfigError("The scale-out's steps need ACCOUNTS (organization, or account ids) and REPORT_S3_URI"
+                          " (where each account's inventory is kept until the report)")
     return Settings(email, regions, dry_run, slack, report_s3, max_workers(environ), thresholds, consumers,
-                    load_accounts(event, environ))
+                    accounts, step)
 
 
 def load_accounts(event: dict[str, Any], environ: Mapping[str, str]) -> AccountSettings:

@@ -1,7 +1,6 @@
 """One run of the report, the whole flow: settings, collect, analyse, format, save, deliver."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -15,28 +14,28 @@ from ecr_usage_report import config
 from ecr_usage_report.analysis.findings import Findings, analyse
 from ecr_usage_report.aws.clients import ClientFactory, shared_factory
 from ecr_usage_report.aws.errors import AWS_ERRORS, error_message
-from ecr_usage_report.aws.scheduler import region_scheduler
+from ecr_usage_report.aws.scheduler import RegionScheduler, region_scheduler
 from ecr_usage_report.analysis.comparison import Comparison, compare
 from ecr_usage_report.deliver.s3 import export_key, previous_export, save_export
-from ecr_usage_report.deliver.slack import DEFAULT_DELIVERY, Delivery, SlackPoster, send_report
-from ecr_usage_report.deliver.slack_settings import (FULL, SUMMARY, SlackTarget, failure_target, poster,
-                                                     register_slack_secrets, slack_target, ways)
+from ecr_usage_report.deliver.slack import DEFAULT_DELIVERY, Delivery, send_report
+from ecr_usage_report.deliver.slack_settings import FULL, SUMMARY, failure_target, register_slack_secrets, slack_target
 from ecr_usage_report.deliver.split import split_message
 from ecr_usage_report.inventory.accounts import collect_accounts
 from ecr_usage_report.inventory.collect import collect_account
 from ecr_usage_report.inventory.model import Inventory, ReadError
+from ecr_usage_report.inventory.parts import read_parts
 from ecr_usage_report.report.export import export_document
 from ecr_usage_report.report.summary import SummaryContext, summary_message
-from ecr_usage_report.redaction import clipped, scrub
-from ecr_usage_report.report.details import errors_section, render_details
+from ecr_usage_report.notices import LAST_NOTICE_RESERVE_S, Notices, NothingRead, ReportError
+from ecr_usage_report.redaction import clipped
+from ecr_usage_report.report.details import render_details
 from ecr_usage_report.setting import ConfigError
 
 logger = logging.getLogger("ecr_usage_report")
 logger.setLevel(logging.INFO)
-# Seconds kept at the end of an invocation beside a notice's shortest try: for logging the report
-# after it could not be sent, and, past a notice's last try, for the function to end.
+# Seconds kept at the end of an invocation beside a notice's shortest try, for logging the report
+# after it could not be sent (notices.py keeps the rest).
 LOG_RESERVE_S = 1.0
-LAST_NOTICE_RESERVE_S = 1.0
 # The share of the invocation's time left, at most so many seconds, kept after reading AWS: to judge,
 # format, compare, save the export and deliver the report (or log it and post its notice).
 COLLECTION_RESERVE_SHARE, COLLECTION_RESERVE_S = 0.25, 60.0
@@ -44,14 +43,6 @@ WHY_CHARS = 200  # of why the last report was not compared, in the summary
 NO_CREDENTIALS = ("No AWS credentials found: set AWS_PROFILE (on the command line, --profile NAME), or the"
                   " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY env vars, or run with a role")
 LOG_PART_CHARS = 80_000  # characters a log event of the undelivered report holds: at most 240 KB in UTF-8
-
-
-class ReportError(RuntimeError):
-    """The run failed; the message says at which stage and why (it was posted to Slack too, unless not asked)."""
-
-    def __init__(self, text: str, cause: BaseException | None = None) -> None:
-        super().__init__(text)
-        self.cause = cause  # what failed, for a command line that names it alone
 
 
 @dataclass(frozen=True)
@@ -88,24 +79,12 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
         post_failures: post a failure to Slack (a command-line run posts one only when asked).
         log_failures: log a failure (a command-line run prints it instead).
     """
-    register_slack_secrets()  # before any AWS call: Lambda's answers carry this function's own environment
     notices = Notices(time_left, delivery, post_failures, log_failures)
-    try:
-        dry_run = config.dry_run_of(event)  # first, as it decides whether a failure is posted
-        notices.slack = None if dry_run else failure_target()
-        settings = config.load(event, dry_run)
-        clients = ClientFactory(session, settings.workers) if session else shared_factory(None, settings.workers)
-        if clients.session.get_credentials() is None:
-            raise ConfigError(NO_CREDENTIALS)
-        notices.slack = settings.slack and slack_target(clients, settings.slack)
-    except (ConfigError, ProfileNotFound, *AWS_ERRORS) as exc:
-        raise notices.failure("reading its configuration", exc) from exc
+    settings, clients = prepare(event, session, notices)
     stage = "collecting the ECR and Lambda inventory"
     try:
         with region_scheduler(settings.workers, collection_deadline(time_left)) as scheduler:
-            inventory = (collect_accounts(clients, scheduler, settings.regions, settings.accounts, settings.consumers)
-                         if settings.accounts.several
-                         else collect_account(clients, scheduler, settings.regions, settings.consumers))
+            inventory = collect_run(clients, scheduler, settings)
         if not inventory.ecr and not inventory.functions:
             raise NothingRead(inventory.errors)
         stage = "judging what to delete"
@@ -128,6 +107,32 @@ def run(event: Any, session: boto3.Session | None = None, time_left: Callable[[]
             raise notices.failure("sending the report to Slack", exc) from exc
     return RunResult(run_summary(inventory, findings, sent, settings.dry_run, run_errors), settings, inventory,
                      findings, report, message, comparison)
+
+
+def prepare(event: Any, session: boto3.Session | None, notices: Notices) -> tuple[config.Settings, ClientFactory]:
+    """The run's settings and clients, and its way to Slack in `notices`; a failure is posted and raised."""
+    register_slack_secrets()  # before any AWS call: Lambda's answers carry this function's own environment
+    try:
+        dry_run = config.dry_run_of(event)  # first, as it decides whether a failure is posted
+        notices.slack = None if dry_run else failure_target()
+        settings = config.load(event, dry_run)
+        clients = ClientFactory(session, settings.workers) if session else shared_factory(None, settings.workers)
+        if clients.session.get_credentials() is None:
+            raise ConfigError(NO_CREDENTIALS)
+        notices.slack = settings.slack and slack_target(clients, settings.slack)
+    except (ConfigError, ProfileNotFound, *AWS_ERRORS) as exc:
+        raise notices.failure("reading its configuration", exc) from exc
+    return settings, clients
+
+
+def collect_run(clients: ClientFactory, scheduler: RegionScheduler, settings: config.Settings) -> Inventory:
+    """This account's inventory, the accounts' that ACCOUNTS names, or (the scale-out's report step) the
+    inventories its account steps kept."""
+    if settings.step is not None:
+        return read_parts(clients, scheduler, settings.report_s3, settings.step, settings.consumers.read_kinds)
+    if settings.accounts.several:
+        return collect_accounts(clients, scheduler, settings.regions, settings.accounts, settings.consumers)
+    return collect_account(clients, scheduler, settings.regions, settings.consumers)
 
 
 def collection_deadline(time_left: Callable[[], float] | None) -> float | None:
@@ -188,18 +193,6 @@ def context_of(settings: config.Settings) -> SummaryContext:
     return SummaryContext(s3_uri, note)
 
 
-def handle(event: Any, context: Any, delivery: Delivery = DEFAULT_DELIVERY,
-           clock: Callable[[], datetime] = utc_now) -> dict[str, Any]:
-    """The Lambda handler: run, print the report on a dry run, log and return the summary."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    result = run(event, time_left=(lambda: remaining() / 1000) if callable(remaining) else None,
-                 delivery=delivery, clock=clock)
-    if result.settings.dry_run:
-        print(f"{result.message[0]}\n\n{result.report}")
-    logger.info("ECR usage report done: %s", json.dumps(result.summary, ensure_ascii=False))
-    return result.summary
-
-
 def run_summary(inventory: Inventory, findings: Findings, messages_sent: int, dry_run: bool,
                 run_errors: tuple[ReadError, ...] = ()) -> dict[str, Any]:
     """A small JSON-serialisable result of the run, which the handler returns."""
@@ -222,49 +215,3 @@ def log_undelivered(text: str) -> None:
     for number, part in enumerate(parts, start=1):
         logger.error("The report could not be delivered; here it is in full (part %d of %d):\n%s",
                      number, len(parts), part)
-
-
-class NothingRead(RuntimeError):
-    """Every region failed: a report of nothing is no report."""
-
-    def __init__(self, errors: tuple[ReadError, ...]) -> None:
-        first = f"; the first: {errors[0].where}: {errors[0].message}" if errors else ""
-        super().__init__(f"nothing could be read in any region ({len(errors)} errors{first})")
-        self.errors = errors
-
-
-class Notices:
-    """The run's way to Slack, and its failure notices (none on a dry run), in the time left."""
-
-    def __init__(self, time_left: Callable[[], float] | None, delivery: Delivery, post_failures: bool = True,
-                 log_failures: bool = True) -> None:
-        self.slack: SlackTarget | None = None
-        self.time_left, self.delivery = time_left, delivery
-        self.post_failures, self.log_failures = post_failures, log_failures
-
-    def left(self, reserve_s: float) -> float | None:
-        """Seconds until `reserve_s` before the invocation's time runs out (None: no limit)."""
-        return None if self.time_left is None else self.time_left() - reserve_s
-
-    def poster(self, reserve_s: float) -> SlackPoster:
-        """The webhook or the bot, whose retries stop `reserve_s` before the invocation's time runs out."""
-        return poster(self.slack, self.delivery, self.left(reserve_s))
-
-    def failure(self, stage: str, exc: BaseException) -> ReportError:
-        """Log a failure, post it through each way to Slack in turn (the bot, then the webhook) until
-        one takes it, saying which failed, and return the error to raise."""
-        text = scrub(f"ECR usage report failed while {stage}: {type(exc).__name__}: {exc}")
-        if self.log_failures:
-            logger.error(text)
-            if isinstance(exc, NothingRead):
-                logger.error("What could not be read:\n%s", "\n".join(errors_section(exc.errors)))
-        failed: list[str] = []
-        for way, target in ways(self.slack) if self.post_failures else []:
-            notice = "\n".join([text, *failed])
-            try:
-                poster(target, self.delivery, self.left(LAST_NOTICE_RESERVE_S)).send_error(notice)
-                break
-            except Exception as slack_exc:  # the way to Slack may be what failed: the next way says so
-                failed.append(f"(Posting this through {way} failed: {scrub(str(slack_exc))})")
-                logger.error("The failure could not be posted to Slack through %s either: %s", way, slack_exc)
-        return ReportError(text, exc)

@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ecr_usage_report.deliver.slack import Delivery
-from ecr_usage_report.run import handle, utc_now
+from ecr_usage_report.handler import handle
+from ecr_usage_report.run import utc_now
 
 # Handler-level tests post to the local webhook without the pauses a real channel needs.
 FAST_DELIVERY = Delivery(backoff=0.0, jitter=0.0, interval=0.0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 
 from devtools.simulated_account import ACCOUNT, EcsClusterSpec, EcsServiceSpec, FunctionSpec, ImageSpec, RegionSpec
@@ -10,7 +11,7 @@ from devtools.simulated_organization import create_accounts, seed_account
 from ecr_usage_report import config
 from ecr_usage_report.run import run
 from ecr_usage_report.setting import ConfigError
-from tests.helpers import FAST_DELIVERY
+from tests.helpers import FAST_DELIVERY, handler
 
 REGION = "ap-northeast-2"
 OLD = ImageSpec(["v1"], 40_000_000, pushed_days_ago=400)
@@ -24,6 +25,12 @@ def pull_policy(*accounts: str) -> str:
 
 def uri(account: str, repository: str, tag: str = "v1") -> str:
     return f"{account}.dkr.ecr.{REGION}.amazonaws.com/{repository}:{tag}"
+
+
+@pytest.fixture
+def s3_bucket(aws) -> str:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="lab-reports")
+    return "lab-reports"
 
 
 @pytest.fixture
@@ -100,3 +107,29 @@ def test_the_settings_read_the_organization_list_and_role():
     assert config.load({}, True, {"EMAIL": "lab@example.com", "ACCOUNTS": "Organization"}).accounts.scope == "organization"
     assert not config.load({}, True, {"EMAIL": "lab@example.com", "ACCOUNTS": " "}).accounts.several
 
+
+
+def test_the_scale_out_s_steps_make_the_same_report_as_one_invocation(organization, s3_bucket, monkeypatch):
+    monkeypatch.setenv("ACCOUNTS", "organization")
+    monkeypatch.setenv("REPORT_S3_URI", f"s3://{s3_bucket}/reports/")
+    listed = handler({"step": "accounts", "dry_run": True})
+    assert [item["name"] for item in listed["accounts"]] == sorted(
+        ["master", *organization], key=lambda name: dict(organization, master=ACCOUNT)[name])
+    parts = [handler({"step": "account", "dry_run": True, "run": listed["run"], "target_account": item})
+             for item in listed["accounts"]]
+    errors = [part for part in parts if "error" in part]
+    assert [part["account"] for part in errors] == [organization["sandbox"]]
+    assert "deploy the reader role ecr-usage-report-reader" in errors[0]["error"]
+    assert all(part["key"].startswith(f"reports/runs/{listed['run']}/") for part in parts if "key" in part)
+    stepped = run({"step": "report", "dry_run": True, "run": listed["run"], "parts": parts}, delivery=FAST_DELIVERY)
+    embedded = run({"dry_run": True}, delivery=FAST_DELIVERY)
+    assert stepped.report == embedded.report.replace(embedded.report.splitlines()[2], stepped.report.splitlines()[2])
+    assert stepped.message[0] == embedded.message[0]
+
+
+def test_a_step_without_the_settings_it_needs_is_named(aws):
+    with pytest.raises(ConfigError, match="The scale-out's steps need ACCOUNTS"):
+        config.load({"step": "accounts"}, True, {"EMAIL": "lab@example.com"})
+    with pytest.raises(ConfigError, match='event key "run" must be the run'):
+        config.load({"step": "report", "run": "../x", "accounts": "organization"}, True,
+                    {"EMAIL": "lab@example.com", "REPORT_S3_URI": "s3://bucket/reports/"})

@@ -12,7 +12,7 @@ from ecr_usage_report.aws.regions import FALLBACK_REGION
 from ecr_usage_report.aws.scheduler import AccountLanes, RegionScheduler, TimeRanOut
 from ecr_usage_report.inventory import consumers
 from ecr_usage_report.inventory.collect import Finish, start_account
-from ecr_usage_report.inventory.kinds import KINDS, ConsumerSettings
+from ecr_usage_report.inventory.kinds import ConsumerSettings
 from ecr_usage_report.inventory.model import AccountRead, Consumer, Inventory, ReadError
 from ecr_usage_report.inventory.places import place
 
@@ -30,11 +30,7 @@ def collect_accounts(clients: ClientFactory, scheduler: RegionScheduler, asked: 
         ClientError: this account's identity or the organization's accounts could not be read.
     """
     own = own_account(clients)
-    organization = None
-    if accounts.scope == ORGANIZATION:
-        listed, organization = organization_accounts(clients)
-    else:
-        listed = tuple((account, "") for account in accounts.listed)
+    listed, organization = accounts_to_read(clients, accounts)
     opening: dict[Future[ClientFactory], tuple[str, str]] = {
         scheduler.submit("sts", FALLBACK_REGION, open_account, clients, account, own, accounts.role): (account, name)
         for account, name in listed}
@@ -48,9 +44,15 @@ def collect_accounts(clients: ClientFactory, scheduler: RegionScheduler, asked: 
         except AWS_ERRORS + (TimeRanOut,) as exc:
             failed.append(ReadError(account, ACCOUNT_LABEL, "", account_error(exc, accounts.role)))
     read = [(account, started[account]()) for account, _ in listed if account in started]
-    settings = consumer_settings or ConsumerSettings()
     return merged(read, failed, tuple(AccountRead(account, name, account in started) for account, name in listed),
-                  organization, tuple(kind for kind in KINDS if kind in settings.kinds))
+                  organization, (consumer_settings or ConsumerSettings()).read_kinds)
+
+
+def accounts_to_read(clients: ClientFactory, accounts: AccountSettings) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """The accounts ACCOUNTS names, as (id, name), and their organization's id where it is read."""
+    if accounts.scope == ORGANIZATION:
+        return organization_accounts(clients)
+    return tuple((account, "") for account in accounts.listed), None
 
 
 def open_account(clients: ClientFactory, account: str, own: str, role: str) -> ClientFactory:

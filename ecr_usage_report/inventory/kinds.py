@@ -24,6 +24,11 @@ class ConsumerSettings:
     lambda_rollback_versions: int = DEFAULT_LAMBDA_ROLLBACK_VERSIONS  # newest published versions of each function
 
     @property
+    def read_kinds(self) -> tuple[str, ...]:
+        """The kinds asked for, in the list's order."""
+        return tuple(kind for kind in KINDS if kind in self.kinds)
+
+    @property
     def lambda_versions(self) -> int:
         """How many rollback versions the Lambda reader reads of each image function."""
         return self.lambda_rollback_versions if LAMBDA_VERSIONS in self.kinds else 0
