@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devtools.aws_layer import LayeredMotoServer  # noqa: E402
+from devtools.aws.server import LayeredMotoServer  # noqa: E402
 from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 from devtools.fake_slack import FakeSlack  # noqa: E402
 from devtools.simulated_account import RegionSpec, Seeder  # noqa: E402
@@ -76,7 +76,7 @@ def seed(aws: LayeredMotoServer, kubernetes: FakeKubernetes):
         seeder = Seeder(aws.endpoint_url, aws.layer, kubernetes=kubernetes)
         seeder.seed(regions)
         if not every_region:
-            aws.layer.enabled_regions = frozenset({spec.name for spec in regions} | {DEFAULT_REGION})
+            aws.layer.ec2.enabled_regions = frozenset({spec.name for spec in regions} | {DEFAULT_REGION})
         aws.layer.reset_counts()
         return seeder
 

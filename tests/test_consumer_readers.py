@@ -68,7 +68,7 @@ def test_a_service_describeservices_could_not_describe_is_named_and_its_region_n
     region.ecs_clusters = [EcsClusterSpec("prod", services=[EcsServiceSpec("web", "web:1"),
                                                             EcsServiceSpec("gone", "web:1")])]
     seed([region])
-    aws.layer.consumers.service_failures.update({(OHIO, "web"): "SERVICE_UNAVAILABLE", (OHIO, "gone"): "MISSING"})
+    aws.layer.ecs.service_failures.update({(OHIO, "web"): "SERVICE_UNAVAILABLE", (OHIO, "gone"): "MISSING"})
     result = dry_run()
     [error] = result.inventory.errors  # MISSING: deleted since it was listed, nothing unknown
     assert (error.where, error.message.split(":")[0]) == (f"ECS {OHIO}/prod services", "SERVICE_UNAVAILABLE")

@@ -121,7 +121,7 @@ def grow_and_add(seeder, layer) -> None:
                            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
                                       "digest": "sha256:" + "d" * 64}, "layers": []})
     digest = ecr.put_image(repositoryName="ddps/api", imageManifest=manifest, imageTag="v2")["image"]["imageId"]["imageDigest"]
-    layer.image_overrides[digest] = {"imageSizeInBytes": 2 * 10**9, "imagePushedAt": seeder.now - DAY}
+    layer.ecr.image_overrides[digest] = {"imageSizeInBytes": 2 * 10**9, "imagePushedAt": seeder.now - DAY}
     ecr.create_repository(repositoryName="ddps/new-service")
 
 
