@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from devtools.fake_slack import BOT_TOKEN, CHANNEL
 from devtools.simulated_account import ImageSpec
 from ecr_usage_report.deliver.slack import Delivery
 from ecr_usage_report.run import RunResult, handle, run, utc_now
@@ -19,6 +20,13 @@ def handler(event: Any, context: Any = None, delivery: Delivery = FAST_DELIVERY,
             clock: Callable[[], datetime] = utc_now) -> dict[str, Any]:
     """The Lambda handler's own code path (lambda_handler calls it), with the test's delivery and clock."""
     return handle(event, context, delivery=delivery, clock=clock)
+
+
+def post_as_bot(monkeypatch: Any, slack: Any, token: str = BOT_TOKEN) -> None:
+    """Post as a bot to the fake Slack's channel (SLACK_DDPS, when set, stays: failure notices use it)."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", token)
+    monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
 
 
 def fixed_clock(epoch_seconds: float) -> Callable[[], datetime]:

@@ -9,7 +9,7 @@ import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -26,29 +26,11 @@ ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Action": "sts:AssumeRole"}]})
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LayeredMotoServer]:
-    """A running layered moto server for the whole module."""
-    srv = LayeredMotoServer()
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(autouse=True)
-def clean_layer(server: LayeredMotoServer) -> Iterator[None]:
-    """Reset the layer's knobs around every test."""
-    yield
-    layer = server.layer
-    layer.clear_failures()
-    layer.reset_counts()
-    layer.latency = 0.0
-    layer.throttle_fraction = 0.0
-    layer.rate_quotas = ()
-    layer.clock, layer.sleep = time.monotonic, time.sleep
-    layer.ecr.image_overrides.clear()
-    layer.logs.log_stream_overrides.clear()
-    layer.cache_reads = False
+@pytest.fixture
+def server(aws_server: LayeredMotoServer) -> LayeredMotoServer:
+    """The session's layered moto server (conftest's), an empty account for every test here."""
+    aws_server.reset()
+    return aws_server
 
 
 def client(server: LayeredMotoServer, service: str, region: str = REGION,
@@ -87,7 +69,7 @@ def zip_bytes() -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def role_arn(server: LayeredMotoServer) -> str:
     """An IAM role Lambda accepts."""
     iam = client(server, "iam")
