@@ -28,7 +28,8 @@ import workload  # noqa: E402
 from expected import floor_s  # noqa: E402
 from run import child_env  # noqa: E402
 
-from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer  # noqa: E402
+from devtools.aws.quotas import AWS_RATE_QUOTAS  # noqa: E402
+from devtools.aws.server import LayeredMotoServer  # noqa: E402
 from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 
 LATENCY_S = 0.04

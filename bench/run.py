@@ -6,7 +6,7 @@
                         [--no-aws-quotas] [--max-workers N] [--versions 0] [--shipped-only]
                         [--ecs-services 100] [--batch-jobs 100] [--eks-workloads 200]
 
-Seeds moto (behind devtools.aws_layer) in this process with latency off, then runs the handler
+Seeds moto (behind devtools/aws/) in this process with latency off, then runs the handler
 in dry-run mode in a fresh subprocess (bench/child.py): shipped and sequential (MAX_WORKERS=1)
 at the chosen latency, shipped at 0 ms, shipped with a fraction of calls throttled (the two
 unthrottled shipped cases --repeat times, keeping the median, as they vary run to run). Prints a
@@ -16,7 +16,7 @@ The simulated AWS answers a repeated read from memory (AwsLayer.cache_reads): on
 service's work runs on AWS's machines, but moto's would run on this machine's cores, beside the
 handler being measured. Every call still pays the latency, may be throttled and is counted.
 --no-cache lets moto compute every answer. The simulated AWS keeps AWS's request-rate quotas per
-region (devtools.aws_layer.AWS_RATE_QUOTAS, as AwsLayer.rate_quotas), which moto does not;
+region (devtools.aws.quotas.AWS_RATE_QUOTAS, as AwsLayer.rate_quotas), which moto does not;
 --no-aws-quotas drops them.
 """
 from __future__ import annotations
@@ -36,7 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer  # noqa: E402
+from devtools.aws.quotas import AWS_RATE_QUOTAS  # noqa: E402
+from devtools.aws.server import LayeredMotoServer  # noqa: E402
 from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 from expected import CHECKED_OPERATIONS, expected_calls, floor_s, inventory  # noqa: E402
 from workload import DATA_REGIONS, Size, enabled_regions, seed, synthetic_account  # noqa: E402

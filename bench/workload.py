@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 
-from devtools.aws_layer import LayeredMotoServer  # noqa: E402
+from devtools.aws.server import LayeredMotoServer  # noqa: E402
 from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 from devtools.simulated_account import (MB, BatchJobSpec, EcsClusterSpec, EcsServiceSpec, EksClusterSpec,  # noqa: E402
                                         FunctionSpec, ImageSpec, RegionSpec, ScheduledTaskSpec, Seeder, WorkloadSpec)

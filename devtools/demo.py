@@ -12,7 +12,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-from devtools.aws_layer import LayeredMotoServer
+from devtools.aws.server import LayeredMotoServer
 from devtools.fake_kubernetes import FakeKubernetes
 from devtools.fake_slack import BOT_TOKEN, CHANNEL, FakeSlack
 from devtools.simulated_account import Seeder, demo_account

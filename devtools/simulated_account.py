@@ -266,7 +266,7 @@ class Seeder:
         for name, images in spec.repositories.items():
             ecr.create_repository(repositoryName=name)
             if name in spec.created_days_ago and self.layer is not None:
-                self.layer.repository_overrides[(spec.name, name)] = {
+                self.layer.ecr.repository_overrides[(spec.name, name)] = {
                     "createdAt": self.now - spec.created_days_ago[name] * DAY}
             self.digests[(spec.name, name)] = [self.push(ecr, spec.name, name, index, image) for index, image in enumerate(images)]
             if name in spec.lifecycle_policies:
@@ -301,7 +301,7 @@ class Seeder:
         for tag in tags[1:]:
             ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)
         if self.layer is not None:
-            self.layer.image_overrides[digest] = override
+            self.layer.ecr.image_overrides[digest] = override
         return digest
 
     def override(self, image: ImageSpec, size_bytes: int | None, pulled: bool = True) -> dict[str, Any]:
@@ -324,7 +324,7 @@ class Seeder:
                     self.client("ecr", spec.name).update_image_storage_class(
                         repositoryName=name, imageId={"imageDigest": digest}, targetStorageClass="ARCHIVE")
                     if self.layer is not None:
-                        self.layer.image_overrides[digest]["lastArchivedAt"] = self.now - image.archived_days_ago * DAY
+                        self.layer.ecr.image_overrides[digest]["lastArchivedAt"] = self.now - image.archived_days_ago * DAY
 
     def seed_functions(self, spec: RegionSpec, role: str) -> None:
         lam = self.client("lambda", spec.name)
@@ -445,7 +445,7 @@ class Seeder:
         self.client("eks", region).create_cluster(name=spec.name, roleArn=role,
                                                   resourcesVpcConfig={"subnetIds": ["subnet-0"]})
         cluster = self.kubernetes.add(spec.name)
-        self.layer.consumers.eks_clusters[(region, spec.name)] = {
+        self.layer.eks.clusters[(region, spec.name)] = {
             "endpoint": self.kubernetes.endpoint(spec.name),
             "certificateAuthority": {"data": self.kubernetes.ca_data}}
         for workload in spec.workloads:
@@ -509,7 +509,7 @@ class Seeder:
             logEvents=[{"timestamp": int(self.now * 1000) - 60_000, "message": "START RequestId: 1"}],
         )
         if self.layer is not None:
-            self.layer.log_stream_overrides[(region, group)] = int((self.now - function.last_run_days_ago * DAY) * 1000)
+            self.layer.logs.log_stream_overrides[(region, group)] = int((self.now - function.last_run_days_ago * DAY) * 1000)
 
 
 GB = 10**9

@@ -10,15 +10,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devtools.aws_layer import LayeredMotoServer  # noqa: E402
+from devtools.aws.server import LayeredMotoServer  # noqa: E402
 from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 from devtools.fake_slack import FakeSlack  # noqa: E402
-from devtools.simulated_account import RegionSpec, Seeder  # noqa: E402
+from devtools.simulated_account import RegionSpec, Seeder, demo_account  # noqa: E402
 from ecr_usage_report.aws.clients import clear_shared_factories  # noqa: E402
 from ecr_usage_report.aws.secrets import forget_secrets  # noqa: E402
 from ecr_usage_report.redaction import forget_fragments  # noqa: E402
+from tests.helpers import post_as_bot  # noqa: E402
 
 DEFAULT_REGION = "ap-northeast-2"
+DEMO_REGIONS = "ap-northeast-2,us-east-1,us-west-2"  # Seoul, Virginia, Oregon
 CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "SLACK_DDPS", "REGIONS", "MAX_WORKERS", "EMAIL")
 
 
@@ -76,7 +78,7 @@ def seed(aws: LayeredMotoServer, kubernetes: FakeKubernetes):
         seeder = Seeder(aws.endpoint_url, aws.layer, kubernetes=kubernetes)
         seeder.seed(regions)
         if not every_region:
-            aws.layer.enabled_regions = frozenset({spec.name for spec in regions} | {DEFAULT_REGION})
+            aws.layer.ec2.enabled_regions = frozenset({spec.name for spec in regions} | {DEFAULT_REGION})
         aws.layer.reset_counts()
         return seeder
 
@@ -89,3 +91,18 @@ def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
         monkeypatch.setenv("SLACK_DDPS", fake.url)
         yield fake
+
+
+@pytest.fixture
+def as_bot(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> FakeSlack:
+    """The fake Slack's Web API, posted to as a bot; no webhook is set."""
+    monkeypatch.delenv("SLACK_DDPS")
+    post_as_bot(monkeypatch, slack)
+    return slack
+
+
+@pytest.fixture
+def demo(seed, monkeypatch: pytest.MonkeyPatch) -> Seeder:
+    """`make demo`'s account, seeded; REGIONS names its three regions."""
+    monkeypatch.setenv("REGIONS", DEMO_REGIONS)
+    return seed(demo_account())

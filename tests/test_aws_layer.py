@@ -1,4 +1,4 @@
-"""Tests of devtools.aws_layer against a live LayeredMotoServer."""
+"""Tests of the simulated AWS (devtools/aws/) against a live LayeredMotoServer."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer, RateQuota
+from devtools.aws.quotas import AWS_RATE_QUOTAS, RateQuota
+from devtools.aws.server import LayeredMotoServer
 
 REGION = "us-east-1"
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # max_attempts=1 means ONE RETRY
@@ -25,29 +26,11 @@ ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Action": "sts:AssumeRole"}]})
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LayeredMotoServer]:
-    """A running layered moto server for the whole module."""
-    srv = LayeredMotoServer()
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(autouse=True)
-def clean_layer(server: LayeredMotoServer) -> Iterator[None]:
-    """Reset the layer's knobs around every test."""
-    yield
-    layer = server.layer
-    layer.clear_failures()
-    layer.reset_counts()
-    layer.latency = 0.0
-    layer.throttle_fraction = 0.0
-    layer.rate_quotas = ()
-    layer.clock, layer.sleep = time.monotonic, time.sleep
-    layer.image_overrides.clear()
-    layer.log_stream_overrides.clear()
-    layer.cache_reads = False
+@pytest.fixture
+def server(aws_server: LayeredMotoServer) -> LayeredMotoServer:
+    """The session's layered moto server (conftest's), an empty account for every test here."""
+    aws_server.reset()
+    return aws_server
 
 
 def client(server: LayeredMotoServer, service: str, region: str = REGION,
@@ -86,7 +69,7 @@ def zip_bytes() -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def role_arn(server: LayeredMotoServer) -> str:
     """An IAM role Lambda accepts."""
     iam = client(server, "iam")
@@ -155,12 +138,12 @@ def test_describe_regions_answers_a_commercial_account_s_regions(server: Layered
     ec2 = client(server, "ec2", "ap-northeast-2")
     enabled = {region["RegionName"]: region["OptInStatus"] for region in ec2.describe_regions()["Regions"]}
     assert len(enabled) == 17 and set(enabled.values()) == {"opt-in-not-required"}  # moto: 38, China's too
-    server.layer.opted_in_regions = {"ap-east-1"}
+    server.layer.ec2.opted_in_regions = {"ap-east-1"}
     every = {region["RegionName"]: region["OptInStatus"] for region in ec2.describe_regions(AllRegions=True)["Regions"]}
     assert every["ap-east-1"] == "opted-in" and every["me-south-1"] == "not-opted-in"
     assert not any(name.startswith(("cn-", "us-gov-")) for name in every)
     assert "ap-east-1" in {region["RegionName"] for region in ec2.describe_regions(AllRegions=False)["Regions"]}
-    server.layer.opted_in_regions = set()
+    server.layer.ec2.opted_in_regions = set()
 
 
 # ---- counting, failures, throttling, latency ------------------------------------
@@ -408,7 +391,7 @@ def test_image_overrides(server: LayeredMotoServer) -> None:
     ecr = client(server, "ecr", "ap-northeast-1")
     ecr.create_repository(repositoryName="over")
     changed, untouched = push(ecr, "over", "o1", tag="a"), push(ecr, "over", "o2", tag="b")
-    server.layer.image_overrides[changed] = {
+    server.layer.ecr.image_overrides[changed] = {
         "imagePushedAt": 1_600_000_000.0, "imageSizeInBytes": 123,
         "lastRecordedPullTime": 1_600_000_100.5}
     details = {d["imageDigest"]: d for d in ecr.describe_images(repositoryName="over")["imageDetails"]}
@@ -427,8 +410,8 @@ def test_log_stream_overrides(server: LayeredMotoServer) -> None:
     logs.put_log_events(logGroupName="/aws/lambda/old", logStreamName="s1",
                         logEvents=[{"timestamp": now_ms, "message": "hi"}])
     old_ms = now_ms - 90 * 86_400_000
-    server.layer.log_stream_overrides[("us-west-1", "/aws/lambda/old")] = old_ms
-    server.layer.log_stream_overrides[("us-west-1", "/aws/lambda/empty")] = old_ms
+    server.layer.logs.log_stream_overrides[("us-west-1", "/aws/lambda/old")] = old_ms
+    server.layer.logs.log_stream_overrides[("us-west-1", "/aws/lambda/empty")] = old_ms
     streams = logs.describe_log_streams(logGroupName="/aws/lambda/old", orderBy="LastEventTime",
                                         descending=True, limit=1)["logStreams"]
     assert [s["lastEventTimestamp"] for s in streams] == [old_ms]

@@ -1,5 +1,6 @@
-"""The simulated AWS's consumer services (devtools.aws_consumers): where moto 5.2.5's ECS, Batch, EKS,
-CodeBuild and SageMaker differ from AWS the layer answers as AWS does, and it answers App Runner, which moto lacks."""
+"""The simulated AWS's consumer services (devtools/aws/: ecs.py, batch.py, eks.py, codebuild.py, sagemaker.py,
+apprunner.py): where moto 5.2.5's ECS, Batch, EKS, CodeBuild and SageMaker differ from AWS the layer answers
+as AWS does, and it answers App Runner, which moto lacks."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,8 @@ from botocore.exceptions import ClientError
 
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from devtools.aws_layer import AWS_RATE_QUOTAS, LayeredMotoServer
+from devtools.aws.quotas import AWS_RATE_QUOTAS
+from devtools.aws.server import LayeredMotoServer
 from devtools.simulated_account import manifest_for
 
 ACCOUNT = "123456789012"
@@ -164,7 +166,7 @@ def test_eks_describe_cluster_answers_with_the_endpoint_and_ca_given(server: Lay
     eks = client(server, "eks", "ap-south-1")
     eks.create_cluster(name="shop", roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks",
                        resourcesVpcConfig={"subnetIds": ["subnet-1"]})
-    server.layer.consumers.eks_clusters[("ap-south-1", "shop")] = {
+    server.layer.eks.clusters[("ap-south-1", "shop")] = {
         "endpoint": "https://127.0.0.1:6443", "certificateAuthority": {"data": "Q0E="}}
     cluster = eks.describe_cluster(name="shop")["cluster"]
     assert (cluster["endpoint"], cluster["certificateAuthority"]) == ("https://127.0.0.1:6443", {"data": "Q0E="})

@@ -98,7 +98,7 @@ def test_archiving_an_image_that_is_not_there_is_refused(ecr):
 
 def test_an_index_is_sized_as_its_largest_platform_image(aws, ecr):
     amd64, arm64 = push(ecr, image_manifest("amd64")), push(ecr, image_manifest("arm64"))
-    aws.layer.image_overrides.update({amd64: {"imageSizeInBytes": 300}, arm64: {"imageSizeInBytes": 280}})
+    aws.layer.ecr.image_overrides.update({amd64: {"imageSizeInBytes": 300}, arm64: {"imageSizeInBytes": 280}})
     index = push(ecr, index_manifest(amd64, arm64), "1.0")
     listed = details(ecr)
     assert listed[index]["imageSizeInBytes"] == 300 and listed[index]["imageManifestMediaType"] == OCI_INDEX
@@ -140,7 +140,7 @@ def test_batch_get_image_takes_at_most_100_images(ecr):
 
 def test_reading_a_manifest_records_a_pull_unless_the_caller_is_excluded(aws, ecr):
     index = push(ecr, index_manifest("sha256:" + "a" * 64), "1.0")
-    aws.layer.image_overrides[index] = {"lastRecordedPullTime": NOW - 86_400 * 30}
+    aws.layer.ecr.image_overrides[index] = {"lastRecordedPullTime": NOW - 86_400 * 30}
     caller = "arn:aws:iam::123456789012:user/testing"  # the simulated caller of the access key `testing`
     ecr.register_pull_time_update_exclusion(principalArn=caller)
     assert ecr.list_pull_time_update_exclusions()["pullTimeUpdateExclusions"] == [caller]

@@ -1,6 +1,6 @@
 """Issue 2: every repository, image and function of every region, nothing dropped silently.
 
-moto answers every listing in one page; our AwsLayer (devtools/aws_layer.py) pages like AWS
+moto answers every listing in one page; our AwsLayer (devtools/aws/) pages like AWS
 (ECR: 100 items a page by default, up to 1000 when asked; Lambda: 50 functions), so code that
 reads only the first page gets an incomplete answer here, as it would on AWS, and these tests
 fail on it. The code asks ECR for 1000 a page; `short_pages` makes the layer answer shorter

@@ -6,31 +6,11 @@ import subprocess
 import sys
 from importlib import import_module
 
-
-from devtools.simulated_account import CodeBuildSpec, ImageSpec, RegionSpec, SageMakerModelSpec
+from devtools.simulated_account import CodeBuildSpec, RegionSpec, SageMakerModelSpec
 from ecr_usage_report.inventory.consumers import DECLARED, LABELS
 from ecr_usage_report.inventory.kinds import KINDS, READ_KINDS
-from ecr_usage_report.run import RunResult, run
-
-OHIO = "us-east-2"
-GB = 10**9
-
-
-def calls(layer, operation: str, region: str = OHIO) -> int:
-    """Calls of an operation in a region: consumers are read in every enabled region, whatever REGIONS asks."""
-    return layer.calls[(operation, region)]
-
-
-def old_repositories(*names: str) -> dict[str, list[ImageSpec]]:
-    return {name: [ImageSpec(["v1"], GB, 400)] for name in names}
-
-
-def dry_run(event: dict | None = None) -> RunResult:
-    return run({"dry_run": True, "regions": [OHIO], **(event or {})})
-
-
-def candidates(result: RunResult) -> list[str]:
-    return sorted(candidate.repository.name for candidate in result.findings.candidates)
+from ecr_usage_report.run import run
+from tests.helpers import OHIO, calls, candidates, dry_run, old_repositories
 
 
 def test_each_listed_word_is_a_module_declaring_that_kind_with_its_own_label():
@@ -56,7 +36,7 @@ def test_a_repository_only_a_codebuild_project_uses_is_kept_and_names_it(aws, se
     result = dry_run({"consumer_kinds": ["codebuild"]})
     assert candidates(result) == ["unused"]
     assert "\t- codebuild project p102" in result.report.splitlines()
-    assert calls(aws.layer, "ListProjects") == 2 and calls(aws.layer, "BatchGetProjects") == 2  # 100, then 3
+    assert calls(aws.layer, "ListProjects", OHIO) == 2 and calls(aws.layer, "BatchGetProjects", OHIO) == 2  # 100, then 3
 
 
 def test_a_repository_only_a_sagemaker_model_uses_is_kept_and_names_the_endpoints_serving_it(aws, seed):
@@ -69,7 +49,7 @@ def test_a_repository_only_a_sagemaker_model_uses_is_kept_and_names_the_endpoint
     lines = result.report.splitlines()
     assert "\t- sagemaker model ranker / served by endpoints rank-a, rank-b" in lines
     assert "\t- sagemaker model draft-10 / no endpoint" in lines
-    assert calls(aws.layer, "ListModels") == 2  # 12 models, 10 a page
+    assert calls(aws.layer, "ListModels", OHIO) == 2  # 12 models, 10 a page
 
 
 def test_a_region_without_a_sagemaker_model_is_read_in_one_call(aws, seed):
@@ -77,7 +57,7 @@ def test_a_region_without_a_sagemaker_model_is_read_in_one_call(aws, seed):
     seed([RegionSpec(OHIO, repositories=old_repositories("unused"))])
     result = dry_run({"consumer_kinds": ["sagemaker"]})
     assert candidates(result) == ["unused"] and not result.inventory.errors
-    assert (calls(aws.layer, "ListModels"), calls(aws.layer, "ListEndpoints")) == (1, 0)
+    assert (calls(aws.layer, "ListModels", OHIO), calls(aws.layer, "ListEndpoints", OHIO)) == (1, 0)
 
 
 def test_a_model_deleted_since_it_was_listed_is_passed_over_and_another_failure_is_named(aws, seed):

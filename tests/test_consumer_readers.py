@@ -13,29 +13,12 @@ from ecr_usage_report.inventory.batch import images_of
 from ecr_usage_report.inventory.ecs import service_of
 from ecr_usage_report.cli import render
 from ecr_usage_report.report.times import format_kst
-from ecr_usage_report.run import ReportError, RunResult, run
+from ecr_usage_report.run import ReportError, run
 from lambda_function import lambda_handler
+from tests.helpers import GB, OHIO, calls, candidates, dry_run, old_repositories
 
-OHIO = "us-east-2"
 ACCOUNT = "123456789012"
 REGISTRY = f"{ACCOUNT}.dkr.ecr.{OHIO}.amazonaws.com"
-GB = 10**9
-
-
-def calls(layer, operation: str) -> int:
-    return sum(count for (name, _), count in layer.calls.items() if name == operation)
-
-
-def old_repositories(*names: str) -> dict[str, list[ImageSpec]]:
-    return {name: [ImageSpec(["v1"], GB, 400)] for name in names}
-
-
-def dry_run(event: dict | None = None) -> RunResult:
-    return run({"dry_run": True, "regions": [OHIO], **(event or {})})
-
-
-def candidates(result: RunResult) -> list[str]:
-    return sorted(candidate.repository.name for candidate in result.findings.candidates)
 
 
 def test_ecs_describes_services_ten_and_tasks_a_hundred_at_a_time(aws, seed):
@@ -68,7 +51,7 @@ def test_a_service_describeservices_could_not_describe_is_named_and_its_region_n
     region.ecs_clusters = [EcsClusterSpec("prod", services=[EcsServiceSpec("web", "web:1"),
                                                             EcsServiceSpec("gone", "web:1")])]
     seed([region])
-    aws.layer.consumers.service_failures.update({(OHIO, "web"): "SERVICE_UNAVAILABLE", (OHIO, "gone"): "MISSING"})
+    aws.layer.ecs.service_failures.update({(OHIO, "web"): "SERVICE_UNAVAILABLE", (OHIO, "gone"): "MISSING"})
     result = dry_run()
     [error] = result.inventory.errors  # MISSING: deleted since it was listed, nothing unknown
     assert (error.where, error.message.split(":")[0]) == (f"ECS {OHIO}/prod services", "SERVICE_UNAVAILABLE")

@@ -195,7 +195,7 @@ def test_the_clusters_ca_is_trusted_whatever_requests_bundle_the_environment_nam
 def test_a_cluster_whose_certificate_is_not_its_cas_is_named(aws, seed, kubernetes):
     shop_cluster(seed, [WorkloadSpec("deployment", "shop", "web", ("web", "v1"))])
     other_ca = base64.b64encode(open(requests.certs.where(), "rb").read()).decode()
-    aws.layer.consumers.eks_clusters[(OREGON, "shop")]["certificateAuthority"] = {"data": other_ca}
+    aws.layer.eks.clusters[(OREGON, "shop")]["certificateAuthority"] = {"data": other_ca}
     found, errors = read(aws)
     assert found == [] and len(errors) == 1
     assert errors[0].message.startswith("Kubernetes API unreachable: SSLError")
@@ -217,7 +217,7 @@ def test_workload_templates_and_their_last_runs(aws, kubernetes, seed):
 
 def test_a_cluster_still_being_created_is_passed_over(aws, seed, kubernetes):
     shop_cluster(seed, [])
-    aws.layer.consumers.eks_clusters[(OREGON, "shop")] = {"endpoint": "", "certificateAuthority": {}}
+    aws.layer.eks.clusters[(OREGON, "shop")] = {"endpoint": "", "certificateAuthority": {}}
     assert read(aws) == ([], [])
 
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from devtools.fake_slack import Answer
-from devtools.simulated_account import ImageSpec, RegionSpec, demo_account
+from devtools.simulated_account import ImageSpec, RegionSpec
 from ecr_usage_report.cli import main, render
 from ecr_usage_report.deliver.slack import Delivery
 from ecr_usage_report import run as run_module
@@ -18,14 +18,7 @@ from ecr_usage_report.run import ReportError, run
 from tests.helpers import handler
 from slack_utils import ERROR_TITLE
 
-SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
-DEMO_REGIONS = f"{SEOUL},{VIRGINIA},{OREGON}"
-
-
-@pytest.fixture
-def demo(seed, monkeypatch):
-    monkeypatch.setenv("REGIONS", DEMO_REGIONS)
-    return seed(demo_account())
+SEOUL, OREGON = "ap-northeast-2", "us-west-2"
 
 
 class LambdaContext:

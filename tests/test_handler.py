@@ -12,7 +12,7 @@ import pytest
 import lambda_function
 import slack_utils
 from devtools.fake_slack import WEBHOOK_PATH, Answer
-from devtools.simulated_account import DAY, FunctionSpec, ImageSpec, RegionSpec, demo_account
+from devtools.simulated_account import DAY, FunctionSpec, ImageSpec, RegionSpec
 from ecr_usage_report.deliver.slack import Delivery
 from ecr_usage_report.report.times import format_kst
 from ecr_usage_report.run import ReportError
@@ -20,7 +20,6 @@ from tests.helpers import fixed_clock, handler
 from datetime import datetime, timezone
 
 SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
-DEMO_REGIONS = f"{SEOUL},{VIRGINIA},{OREGON}"
 SECRET_PARTS = (WEBHOOK_PATH, "xoxbSecretToken123")
 
 
@@ -33,12 +32,6 @@ def report_of(slack) -> str:
     texts = [t for t in slack.texts() if t.startswith("[ECR repository")]
     assert len(texts) == 1, slack.texts()
     return texts[0]
-
-
-@pytest.fixture
-def demo(seed, monkeypatch):
-    monkeypatch.setenv("REGIONS", DEMO_REGIONS)
-    return seed(demo_account())
 
 
 def manual_part(line: str) -> str:

@@ -10,7 +10,6 @@ import boto3
 import pytest
 
 from devtools.fake_slack import BOT_TOKEN, CHANNEL, WEBHOOK_PATH, Answer
-from devtools.simulated_account import demo_account
 from ecr_usage_report import config
 from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import analyse
@@ -20,17 +19,11 @@ from ecr_usage_report.inventory.model import EcrRegion, Inventory
 from ecr_usage_report.report.summary import SECTION_LIMIT, SummaryContext, summary_message
 from ecr_usage_report.run import ReportError, run
 from ecr_usage_report.setting import ConfigError
-from tests.helpers import FAST_DELIVERY, handler
+from tests.helpers import FAST_DELIVERY, handler, post_as_bot
 
 SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
 BUCKET, URI = "lab-reports", "s3://lab-reports/ecr/"
 MEGABYTE = "x" * 1_000_000
-
-
-@pytest.fixture
-def demo(seed, monkeypatch):
-    monkeypatch.setenv("REGIONS", f"{SEOUL},{VIRGINIA},{OREGON}")
-    return seed(demo_account())
 
 
 @pytest.fixture
@@ -130,9 +123,7 @@ def test_an_error_answer_echoing_the_bot_token_shows_none_of_it(slack, caplog):
 
 # 5. A revoked bot token: the failure notice goes through the webhook, and says the bot failed.
 def test_a_revoked_bot_token_posts_the_failure_through_the_webhook(demo, slack, monkeypatch):
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-9999-8888-RevokedToken")
-    monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
-    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    post_as_bot(monkeypatch, slack, token="xoxb-9999-8888-RevokedToken")
     with pytest.raises(ReportError, match="invalid_auth"):
         handler({}, None)
     [notice] = notices(slack)

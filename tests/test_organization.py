@@ -51,7 +51,7 @@ def organization(aws, kubernetes):
     seed_account(aws.endpoint_url, aws.layer, functions, [RegionSpec(
         REGION, functions=[FunctionSpec("api", image=uri(registry, "shared/api"), last_run_days_ago=1)])], kubernetes)
     seed_account(aws.endpoint_url, aws.layer, sandbox, [RegionSpec(REGION)], kubernetes, reader_role=False)
-    aws.layer.enabled_regions = frozenset({REGION})
+    aws.layer.ec2.enabled_regions = frozenset({REGION})
     aws.layer.reset_counts()
     return ids
 

@@ -1,13 +1,13 @@
 """Calls that AWS caps per region are paced under the quota, so a large region is read whole.
 
 The pacing itself is tested with an injected clock; the simulated AWS keeps AWS's quotas as AWS
-documents them (devtools.aws_layer.AWS_RATE_QUOTAS), independently of the report's own table.
+documents them (devtools.aws.quotas.AWS_RATE_QUOTAS), independently of the report's own table.
 """
 from __future__ import annotations
 
 import boto3
 
-from devtools.aws_layer import AWS_RATE_QUOTAS
+from devtools.aws.quotas import AWS_RATE_QUOTAS
 from devtools.simulated_account import FunctionSpec, ImageSpec, RegionSpec, demo_account
 from ecr_usage_report.aws.quotas import QUOTA_BURSTS, QUOTA_SHARE, REQUEST_RATE_QUOTAS, QuotaBucket, pace_to_quotas
 from ecr_usage_report.run import run

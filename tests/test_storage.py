@@ -263,7 +263,7 @@ def test_exports_carry_every_image_with_its_status_kind_and_last_archived_at(sto
 def test_the_reports_own_index_reads_never_show_as_a_pull(storage_account, aws):
     platforms = storage_account.platforms
     [index] = platforms
-    aws.layer.image_overrides[platforms[index][0]]["lastRecordedPullTime"] = storage_account.now - 10 * DAY
+    aws.layer.ecr.image_overrides[platforms[index][0]]["lastRecordedPullTime"] = storage_account.now - 10 * DAY
     dry_run()  # reads the index manifest: AWS records a pull of the index
     again = dry_run()
     web = again.inventory.ecr[SEOUL].repositories[0]

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from devtools.fake_slack import BOT_TOKEN, CHANNEL, Answer, block_kit_error
-from devtools.simulated_account import DAY, ImageSpec, RegionSpec, demo_account
+from devtools.simulated_account import DAY, ImageSpec, RegionSpec
 from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import analyse
 from ecr_usage_report.analysis.rules import Thresholds
@@ -21,24 +21,9 @@ from ecr_usage_report.report.summary import SummaryContext, change_lines, summar
 from ecr_usage_report.run import ReportError, run
 from tests.helpers import FAST_DELIVERY, handler
 
-SEOUL, VIRGINIA, OREGON = "ap-northeast-2", "us-east-1", "us-west-2"
+SEOUL, OREGON = "ap-northeast-2", "us-west-2"
 SUMMARY_TITLE = "ECR usage report · "
 SMALL_MESSAGES = slack_delivery.Delivery(backoff=0, jitter=0, interval=0, message_limit=1500)
-
-
-@pytest.fixture
-def demo(seed, monkeypatch):
-    monkeypatch.setenv("REGIONS", f"{SEOUL},{VIRGINIA},{OREGON}")
-    return seed(demo_account())
-
-
-@pytest.fixture
-def as_bot(slack, monkeypatch):
-    monkeypatch.delenv("SLACK_DDPS")
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
-    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
-    return slack
 
 
 def benchmark_like_inventory() -> Inventory:
@@ -121,7 +106,7 @@ def grow_and_add(seeder, layer) -> None:
                            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
                                       "digest": "sha256:" + "d" * 64}, "layers": []})
     digest = ecr.put_image(repositoryName="ddps/api", imageManifest=manifest, imageTag="v2")["image"]["imageId"]["imageDigest"]
-    layer.image_overrides[digest] = {"imageSizeInBytes": 2 * 10**9, "imagePushedAt": seeder.now - DAY}
+    layer.ecr.image_overrides[digest] = {"imageSizeInBytes": 2 * 10**9, "imagePushedAt": seeder.now - DAY}
     ecr.create_repository(repositoryName="ddps/new-service")
 
 

@@ -16,9 +16,10 @@ import yaml
 from botocore import xform_name
 
 import lambda_function
-from devtools.fake_slack import BOT_TOKEN, CHANNEL
+from devtools.fake_slack import BOT_TOKEN
 from devtools.simulated_account import demo_account
 from ecr_usage_report.inventory.consumers import DECLARED
+from tests.helpers import post_as_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -248,9 +249,7 @@ def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, slack, monkeypat
     called = set()
     for bot in (False, True):
         if bot:
-            monkeypatch.setenv("SLACK_BOT_TOKEN", token)
-            monkeypatch.setenv("SLACK_CHANNEL", CHANNEL)
-            monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+            post_as_bot(monkeypatch, slack, token)
         result = lambda_function.lambda_handler({}, None)
         assert result["repositories"] == 6 and result["errors"] == [] and result["messages_sent"] == 2
         called |= {ACTION_OF_OPERATION.get(operation, operation) for operation, _region in aws.layer.calls}

@@ -87,11 +87,17 @@ def given(environ: Mapping[str, str], name: str) -> str | None:
     return environ.get(name, "").strip() or None
 
 
+def secret_settings(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """SLACK_DDPS and SLACK_BOT_TOKEN as given, each a value or its secret's ARN: the one place they are read."""
+    environ = os.environ if environ is None else environ
+    return given(environ, WEBHOOK_ENV), given(environ, BOT_TOKEN_ENV)
+
+
 def register_slack_secrets(environ: Mapping[str, str] | None = None) -> None:
     """Treat the webhook URL and bot token given in the environment as secrets from now on, checked or not."""
-    environ = os.environ if environ is None else environ
-    keep_secret(given(environ, WEBHOOK_ENV), is_url=True)
-    keep_secret(given(environ, BOT_TOKEN_ENV))
+    webhook, token = secret_settings(environ)
+    keep_secret(webhook, is_url=True)
+    keep_secret(token)
 
 
 def is_loopback(host: str) -> bool:
@@ -142,7 +148,7 @@ def checked_token(token: str) -> str:
 
 def webhook_url(environ: Mapping[str, str] | None = None) -> str:
     """The webhook URL in SLACK_DDPS itself, checked (not a secret's ARN)."""
-    url = given(os.environ if environ is None else environ, WEBHOOK_ENV)
+    url, _ = secret_settings(environ)
     if url is None:
         raise SlackConfigError(f"{WEBHOOK_ENV} is not set: set it to the Slack incoming webhook URL")
     keep_secret(url, is_url=True)
@@ -171,7 +177,7 @@ def load_slack(event: Mapping[str, Any], environ: Mapping[str, str]) -> SlackSet
         ConfigError: a Slack setting is missing or malformed.
     """
     messages = choice(event, environ, EVENT_MESSAGES, MESSAGES_ENV, parse_messages, FULL)
-    webhook, token = given(environ, WEBHOOK_ENV), given(environ, BOT_TOKEN_ENV)
+    webhook, token = secret_settings(environ)
     api_url = checked_url(given(environ, API_URL_ENV) or DEFAULT_API_URL, API_URL_ENV, DEFAULT_API_URL)
     if token is None:
         if webhook is None:

@@ -1,6 +1,6 @@
 """What ECR tells of its images that moto 5.2.5 does not: storage class, index sizes, referrers, pulls.
 
-The AwsLayer keeps one EcrImages and answers through it: moto ignores DescribeImages'
+The simulated ECR (ecr.Ecr) keeps one EcrImages and answers through it: moto ignores DescribeImages'
 `filter`, has no archive, reports no size for an image index, knows no referrers, gives an index
 a random digest, records no pull when BatchGetImage reads a manifest, and refuses a lifecycle
 policy that archives (a transition action, storageClass, sinceImagePulled, sinceImageTransitioned).
@@ -13,11 +13,12 @@ import re
 import threading
 from typing import Any
 
+from devtools.aws.protocol import ACCOUNT
+
 ACTIVE, ARCHIVED = "ACTIVE", "ARCHIVED"
 IMAGE_STATUSES = (ACTIVE, ARCHIVED, "ACTIVATING")
 INDEX_MEDIA_TYPES = frozenset({"application/vnd.docker.distribution.manifest.list.v2+json",
                                "application/vnd.oci.image.index.v1+json"})
-ACCOUNT = "123456789012"
 PRINCIPAL_PATTERN = re.compile(r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@-]+(/[\w+=,.@-]+)*$")
 HIDDEN_TAG_PREFIX = "layer-untagged-"  # keeps in moto an image a moved tag left untagged; never shown
 ImageKey = tuple[str, str, str]  # (region, repository, digest)

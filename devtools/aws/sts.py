@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
 from moto.iam.models import get_account_id_from, iam_backends
+
+from devtools.aws.core import Service
+from devtools.aws.protocol import Handler, Request, Response, error_response
 
 ROLE_ARN_RE = re.compile(r"^arn:(?P<partition>[^:]+):iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)$")
 CREDENTIAL_RE = re.compile(r"Credential=([^/]+)/")
@@ -45,15 +47,23 @@ def refusal(environ: dict, body: bytes) -> tuple[str, str] | None:
     return None if trusted is None or caller in trusted else (caller, arn)
 
 
-def assume_role(forward: Callable[[], Any], error: Callable[[str, str, int], Any],
-                environ: dict, body: bytes) -> Any:
-    """moto's answer, or AWS's AccessDenied for a role that does not exist or does not trust the caller."""
-    refused = refusal(environ, body)
-    if refused is None:
-        return forward()
-    caller, arn = refused
-    return error("AccessDenied", f"User: arn:aws:iam::{escape(caller)}:root is not authorized to perform:"
-                                 f" sts:AssumeRole on resource: {escape(arn)}", 403)
+class Sts(Service):
+    """STS's AssumeRole, refused as AWS refuses it (moto keeps the roles; nothing is recorded here)."""
+
+    name = "sts"
+
+    def handlers(self) -> dict[tuple[str, str], Handler]:
+        """What the layer routes here."""
+        return {("sts", "AssumeRole"): self._assume_role}
+
+    def _assume_role(self, req: Request) -> Response:
+        """moto's answer, or AWS's AccessDenied for a role that does not exist or does not trust the caller."""
+        refused = refusal(req.environ, req.body)
+        if refused is None:
+            return self.layer.forward(req)
+        caller, arn = refused
+        return error_response("sts", "AccessDenied", f"User: arn:aws:iam::{caller}:root is not authorized to"
+                                                     f" perform: sts:AssumeRole on resource: {arn}", 403)
 
 
 def access_key_of(account: str, partition: str = "aws") -> str | None:
@@ -64,4 +74,9 @@ def access_key_of(account: str, partition: str = "aws") -> str | None:
 def caller_of(environ: dict) -> str:
     """The account of the request's credentials, as moto binds them."""
     key = CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return get_account_id_from(key[1]) if key else ""
+    return account_of_key(key[1]) if key else ""
+
+
+def account_of_key(access_key: str) -> str:
+    """The account moto binds an access key to (its default account for a key it did not issue)."""
+    return get_account_id_from(access_key)
