@@ -43,3 +43,18 @@ def test_a_function_running_another_account_s_image_resolves_its_digest_in_that_
     lam = client(aws.endpoint_url, "lambda", credentials_of(aws.endpoint_url, ids["workload"]), REGION)
     code = lam.get_function(FunctionName="api")["Code"]
     assert code["ResolvedImageUri"] == image.rsplit(":", 1)[0] + "@" + registry.digests[(REGION, "shared/api")][0]
+
+
+def test_invoke_runs_a_named_function_s_handler_and_answers_its_error_as_lambda_does(aws):
+    def handler(event, context):
+        if event.get("fail"):
+            raise ValueError("no such step")
+        return {"echo": event}
+
+    aws.layer.functions.runners["report"] = handler
+    lam = boto3.client("lambda", region_name=REGION)
+    answer = lam.invoke(FunctionName=f"arn:aws:lambda:{REGION}:123456789012:function:report", Payload=b'{"a": 1}')
+    assert json.loads(answer["Payload"].read()) == {"echo": {"a": 1}} and "FunctionError" not in answer
+    failed = lam.invoke(FunctionName="report", Payload=b'{"fail": true}')
+    assert failed["StatusCode"] == 200 and failed["FunctionError"] == "Unhandled"
+    assert json.loads(failed["Payload"].read())["errorMessage"] == "no such step"

@@ -1,9 +1,13 @@
-"""Lambda as AWS answers it where moto 5.2.5 does not: ListFunctions paged, LoggingConfig kept, and
-the digest an image tag resolved to at deploy kept per version and alias."""
+"""Lambda as AWS answers it where moto 5.2.5 does not: ListFunctions paged, LoggingConfig kept, the
+digest an image tag resolved to at deploy kept per version and alias, and Invoke run by the real
+handler of a function a test names (moto would start a container)."""
 
 from __future__ import annotations
 
+import json
 import threading
+import traceback
+from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
 
 from devtools.aws.core import Service
@@ -40,6 +44,8 @@ class Functions(Service):
         self._images: dict[Key, dict] = {}  # (region, name) -> ImageUri, ResolvedImageUri
         self._version_images: dict[tuple[str, str, str], dict] = {}  # (region, name, version)
         self._aliases: dict[tuple[str, str, str], str] = {}  # (region, name, alias) -> version
+        # function name -> the Python handler that Invoke runs in-process, as Lambda runs the function's code
+        self.runners: dict[str, Callable[[Any, Any], Any]] = {}
 
     def handlers(self) -> dict[tuple[str, str], Handler]:
         """What the layer routes here."""
@@ -53,6 +59,7 @@ class Functions(Service):
             "PublishVersion": self._publish_version,
             "CreateAlias": self._record_alias,
             "UpdateAlias": self._record_alias,
+            "Invoke": self._invoke,
         }.items()}
 
     def reset(self) -> None:
@@ -62,6 +69,23 @@ class Functions(Service):
             self._images.clear()
             self._version_images.clear()
             self._aliases.clear()
+            self.runners.clear()
+
+    def _invoke(self, req: Request) -> Response:
+        """Run a named function's handler with the request's payload, answering as Lambda does: its
+        return value, or (an uncaught exception) 200 with X-Amz-Function-Error and the error's JSON."""
+        name, _ = function_ref(req.environ.get("PATH_INFO", ""))
+        runner = self.runners.get(name)
+        if runner is None:
+            return self.layer.forward(req)
+        headers = [("Content-Type", "application/json"), ("X-Amz-Executed-Version", "$LATEST")]
+        try:
+            body = json.dumps(runner(json.loads(req.body or b"null"), None)).encode()
+        except Exception as exc:  # noqa: BLE001 (Lambda answers a function's error; it does not fail the call)
+            headers.append(("X-Amz-Function-Error", "Unhandled"))
+            body = json.dumps({"errorMessage": str(exc), "errorType": type(exc).__name__,
+                               "stackTrace": traceback.format_tb(exc.__traceback__)}).encode()
+        return Response("200 OK", headers + [("Content-Length", str(len(body)))], body)
 
     def _list_functions(self, req: Request) -> Response:
         """Page ListFunctions like AWS (Marker / MaxItems) and add LoggingConfig."""

@@ -33,6 +33,7 @@ LAMBDA_OPERATIONS = {
     ("POST", True, "versions"): "PublishVersion",
     ("POST", True, "aliases"): "CreateAlias",
     ("PUT", True, "aliases"): "UpdateAlias",
+    ("POST", True, "invocations"): "Invoke",
 }
 THROTTLES = {  # service -> (code, status)
     "lambda": ("TooManyRequestsException", 429),
