@@ -1,6 +1,7 @@
 """One dry run of the report handler in a fresh process; prints one JSON line of measurements.
 
-Run by bench/run.py with AWS_ENDPOINT_URL pointing at its simulated account. The report text
+Run by bench/run.py with AWS_ENDPOINT_URL pointing at its simulated account (bench/organization.py
+passes the event as its argument: a step of the scale-out). The report text
 goes to /dev/null; stdout gets {"handler_s", "total_s", "peak_rss_mb", "ru_maxrss_mb", "cpu_s", "summary"}.
 
 peak_rss_mb is VmHWM, the peak of this process image. ru_maxrss is shown too but not trusted:
@@ -36,7 +37,8 @@ def main() -> None:
     """Time the handler alone and the whole script (imports included)."""
     began = time.perf_counter()
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        summary = lambda_function.lambda_handler({"dry_run": True}, None)
+        summary = lambda_function.lambda_handler(json.loads(sys.argv[1]) if len(sys.argv) > 1 else {"dry_run": True},
+                                                 None)
     ended = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({

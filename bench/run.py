@@ -92,18 +92,18 @@ def incomplete(run: Run, wanted: dict[str, int]) -> str:
 # ---- running the handler -------------------------------------------------------------------
 
 
-def child_env(server: LayeredMotoServer, max_workers: int | None) -> dict[str, str]:
-    """The child's environment: dummy credentials, the simulated endpoint, MAX_WORKERS if set."""
+def child_env(server: LayeredMotoServer, max_workers: int | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The child's environment: dummy credentials, the simulated endpoint, MAX_WORKERS if set, and `extra`."""
     env = {key: value for key, value in os.environ.items() if key not in CLEARED_ENV}
-    env.update(CHILD_ENV, AWS_ENDPOINT_URL=server.endpoint_url)
+    env.update(CHILD_ENV, AWS_ENDPOINT_URL=server.endpoint_url, **(extra or {}))
     if max_workers is not None:
         env["MAX_WORKERS"] = str(max_workers)
     return env
 
 
-def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600,
-            kubernetes: FakeKubernetes | None = None) -> Run:
-    """Run the handler once in a fresh process and record what the child and the server saw."""
+def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600, kubernetes: FakeKubernetes | None = None,
+            argv: list[str] | tuple[str, ...] = (), env: dict[str, str] | None = None) -> Run:
+    """Run the handler once in a fresh process (`argv`: its event) and record what the child and the server saw."""
     layer = server.layer
     layer.latency, layer.throttle_fraction = run.latency_ms / 1000, run.throttle
     if kubernetes is not None:
@@ -111,7 +111,7 @@ def execute(server: LayeredMotoServer, run: Run, timeout_s: float = 600,
     layer.reset_counts()
     cpu, began = time.process_time(), time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, str(CHILD)], env=child_env(server, run.max_workers),
+        done = subprocess.run([sys.executable, str(CHILD), *argv], env=child_env(server, run.max_workers, env),
                               capture_output=True, text=True, timeout=timeout_s)
     except subprocess.TimeoutExpired:
         done = None

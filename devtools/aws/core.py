@@ -87,7 +87,9 @@ class AwsLayer:
         self.rate_quotas: tuple[RateQuota, ...] = ()  # enforced per region, as AWS does (e.g. AWS_RATE_QUOTAS)
         self.clock: Callable[[], float] = time.monotonic  # what the quotas' buckets refill by
         self.sleep: Callable[[float], None] = time.sleep  # how a call's latency is spent
-        self._buckets: dict[tuple[RateQuota, str], tuple[float, float]] = {}  # (quota, region) -> (tokens, when)
+        # (quota, the caller's access key, region) -> (tokens, when): quotas are per account, and a run reads
+        # each account with one key (its own, or the one AssumeRole gave it)
+        self._buckets: dict[tuple[RateQuota, str, str], tuple[float, float]] = {}
         self._cache_reads = False
         self._answers: dict[tuple, Response] = {}
         self._writes = 0  # counts writes, so a read that overlapped one is not kept
@@ -223,14 +225,14 @@ class AwsLayer:
         quotas = [quota for quota in self.rate_quotas if quota.covers(req.service, req.operation)]
         if not quotas:
             return True
-        now, counts = self.clock(), {}
+        now, counts, caller = self.clock(), {}, access_key(req.environ)
         for quota in quotas:
             room = max(1.0, quota.burst or quota.per_second)
-            tokens, counted = self._buckets.get((quota, req.region), (room, now))
+            tokens, counted = self._buckets.get((quota, caller, req.region), (room, now))
             counts[quota] = min(room, tokens + (now - counted) * quota.per_second)
         allowed = all(tokens >= 1 for tokens in counts.values())
         for quota, tokens in counts.items():
-            self._buckets[(quota, req.region)] = (tokens - allowed, now)
+            self._buckets[(quota, caller, req.region)] = (tokens - allowed, now)
         return allowed
 
     def _consume(self, failure: Failure) -> None:

@@ -2,6 +2,7 @@
 credentials and lanes, then put together as one inventory keyed by place (inventory/places.py)."""
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import Future, as_completed
 from dataclasses import replace
 
@@ -17,6 +18,9 @@ from ecr_usage_report.inventory.model import AccountRead, Consumer, Inventory, R
 from ecr_usage_report.inventory.places import place
 
 ACCOUNT_LABEL = "Account"  # how ERRORS names an account that could not be read at all
+# Accounts read at once: each holds its clients (one per service and region) until it is read, and
+# one account's reads already fill the run's calls in flight.
+ACCOUNTS_AT_ONCE = 3
 ROLE_FIX = "deploy the reader role {role} in it (see docs/organization.md)"
 
 
@@ -34,17 +38,24 @@ def collect_accounts(clients: ClientFactory, scheduler: RegionScheduler, asked: 
     opening: dict[Future[ClientFactory], tuple[str, str]] = {
         scheduler.submit("sts", FALLBACK_REGION, open_account, clients, account, own, accounts.role): (account, name)
         for account, name in listed}
-    started: dict[str, Finish] = {}
+    reading: deque[tuple[str, Finish]] = deque()
+    found: dict[str, Inventory] = {}
     failed: list[ReadError] = []
-    for future in as_completed(opening):  # each account's reads start as soon as it is opened
+    for future in as_completed(opening):  # an account's reads start as soon as it is opened and there is room
         account, _ = opening[future]
         try:
-            started[account] = start_account(future.result(), AccountLanes(scheduler, account), asked,
-                                              consumer_settings, account)
+            reading.append((account, start_account(future.result(), AccountLanes(scheduler, account), asked,
+                                                   consumer_settings, account)))
         except AWS_ERRORS + (TimeRanOut,) as exc:
             failed.append(ReadError(account, ACCOUNT_LABEL, "", account_error(exc, accounts.role)))
-    read = [(account, started[account]()) for account, _ in listed if account in started]
-    return merged(read, failed, tuple(AccountRead(account, name, account in started) for account, name in listed),
+        while len(reading) >= ACCOUNTS_AT_ONCE:
+            done, finish = reading.popleft()
+            found[done] = finish()
+    while reading:
+        done, finish = reading.popleft()
+        found[done] = finish()
+    read = [(account, found[account]) for account, _ in listed if account in found]
+    return merged(read, failed, tuple(AccountRead(account, name, account in found) for account, name in listed),
                   organization, (consumer_settings or ConsumerSettings()).read_kinds)
 
 
