@@ -109,3 +109,13 @@ def test_the_factorys_session_reads_models_without_documentation_and_calls_as_be
     assert full.meta.service_model.operation_model("DescribeImages").documentation
     assert lean.describe_images(repositoryName="web")["imageDetails"] == full.describe_images(
         repositoryName="web")["imageDetails"]
+
+
+def test_another_account_s_clients_share_this_account_s_models_and_classes(aws):
+    own = ClientFactory(workers=4)
+    other = own.with_credentials(("AKIDOTHER", "secret", "token"))
+    assert type(other.get("ecr", "us-east-1")) is type(own.get("ecr", "eu-west-1"))
+    assert other.session._session.get_component("data_loader") is own.session._session.get_component("data_loader")
+    credentials = other.session.get_credentials()
+    assert (credentials.access_key, credentials.token) == ("AKIDOTHER", "token")
+    assert own.session.get_credentials().access_key == "testing"

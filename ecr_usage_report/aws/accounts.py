@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ecr_usage_report.aws.clients import ClientFactory, new_session
+from ecr_usage_report.aws.clients import ClientFactory
 from ecr_usage_report.aws.regions import FALLBACK_REGION
 from ecr_usage_report.redaction import register_secret
 
@@ -72,6 +72,5 @@ def assumed_factory(clients: ClientFactory, account: str, role: str, reader: str
     credentials = answer["Credentials"]
     for secret in (credentials["SecretAccessKey"], credentials["SessionToken"]):
         register_secret(secret)
-    session = new_session(credentials=(credentials["AccessKeyId"], credentials["SecretAccessKey"],
-                                       credentials["SessionToken"]), region_name=region)
-    return ClientFactory(session, clients.workers)
+    return clients.with_credentials((credentials["AccessKeyId"], credentials["SecretAccessKey"],
+                                     credentials["SessionToken"]))

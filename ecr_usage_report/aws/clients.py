@@ -18,7 +18,7 @@ from botocore.utils import parse_timestamp
 
 from ecr_usage_report.aws.errors import AWS_ERRORS
 from ecr_usage_report.aws.quotas import pace_to_quotas
-from ecr_usage_report.aws.shared_models import read_lean, share_models
+from ecr_usage_report.aws.shared_models import read_lean, share_between, share_models
 
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially, at most 20 s a wait
 CONNECT_TIMEOUT_SECONDS = 5
@@ -85,6 +85,13 @@ class ClientFactory:
         self._offered: dict[str, frozenset[str]] = {}
         self._lock = threading.Lock()
         self._offered_lock = threading.Lock()  # not the build lock: asking which regions offer waits on no build
+
+    def with_credentials(self, credentials: tuple[str, str, str]) -> ClientFactory:
+        """A factory for another account (key, secret, token), in this one's region and width, whose
+        clients share this one's models."""
+        session = new_session(credentials=credentials, region_name=self.session.region_name)
+        share_between(session._session, self.session._session)
+        return ClientFactory(session, self.workers)
 
     def get(self, service: str, region: str) -> Any:
         """The cached client for a service in a region."""

@@ -93,3 +93,14 @@ def shared(build: Callable[..., Any]) -> Callable[..., Any]:
 
     method.shares_models = True  # type: ignore[attr-defined]
     return method
+
+
+def share_between(session: botocore.session.Session, other: botocore.session.Session) -> bool:
+    """Make `session` read models through `other`'s loader and share its models and classes: another
+    account's clients are built as this account's are. False when this botocore cannot share."""
+    session.register_component("data_loader", other.get_component("data_loader"))
+    if not share_models(other):
+        return False
+    with _install_lock:
+        _built[session.get_component("event_emitter")] = _built[other.get_component("event_emitter")]
+    return True
