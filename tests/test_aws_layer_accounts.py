@@ -58,3 +58,17 @@ def test_invoke_runs_a_named_function_s_handler_and_answers_its_error_as_lambda_
     failed = lam.invoke(FunctionName="report", Payload=b'{"fail": true}')
     assert failed["StatusCode"] == 200 and failed["FunctionError"] == "Unhandled"
     assert json.loads(failed["Payload"].read())["errorMessage"] == "no such step"
+
+
+def test_list_accounts_pages_and_refuses_callers_as_aws_does(aws):
+    organizations = boto3.client("organizations", region_name="us-east-1")
+    with pytest.raises(ClientError, match="AWSOrganizationsNotInUseException"):
+        organizations.list_accounts()
+    ids = create_accounts(aws.endpoint_url, [f"member-{n}" for n in range(22)])
+    first = organizations.list_accounts()
+    assert len(first["Accounts"]) == 20 and "NextToken" in first
+    listed = [a["Id"] for page in organizations.get_paginator("list_accounts").paginate() for a in page["Accounts"]]
+    assert sorted(listed) == sorted([*ids.values(), "123456789012"])
+    member = client(aws.endpoint_url, "organizations", credentials_of(aws.endpoint_url, ids["member-0"]))
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        member.list_accounts()

@@ -9,7 +9,7 @@ import pytest
 from devtools.simulated_account import ACCOUNT, EcsClusterSpec, EcsServiceSpec, FunctionSpec, ImageSpec, RegionSpec
 from devtools.simulated_organization import create_accounts, seed_account
 from ecr_usage_report import config
-from ecr_usage_report.run import run
+from ecr_usage_report.run import ReportError, run
 from ecr_usage_report.setting import ConfigError
 from tests.helpers import FAST_DELIVERY, handler
 
@@ -133,3 +133,11 @@ def test_a_step_without_the_settings_it_needs_is_named(aws):
     with pytest.raises(ConfigError, match='event key "run" must be the run'):
         config.load({"step": "report", "run": "../x", "accounts": "organization"}, True,
                     {"EMAIL": "lab@example.com", "REPORT_S3_URI": "s3://bucket/reports/"})
+
+
+def test_an_account_outside_any_organization_is_told_what_to_do(aws, slack):
+    with pytest.raises(ReportError) as raised:
+        handler({"accounts": "organization"})
+    assert "AWSOrganizationsNotInUseException" in str(raised.value)
+    assert "run the report in the organization's management account or a delegated administrator" in str(raised.value)
+    assert any("set ACCOUNTS to account ids" in text for text in slack.texts())

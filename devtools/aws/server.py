@@ -22,11 +22,12 @@ from devtools.aws.ecs import Ecs
 from devtools.aws.eks import Eks
 from devtools.aws.functions import Functions
 from devtools.aws.logs import Logs
+from devtools.aws.organizations import Organizations
 from devtools.aws.sagemaker import SageMaker
 from devtools.aws.sts import Sts
 
 # Every service the layer answers where moto does not as AWS does; a new one is one module and one entry.
-SERVICES = (Ecr, Functions, Logs, Regions, Ecs, Batch, Eks, AppRunner, CodeBuild, SageMaker, Sts)
+SERVICES = (Ecr, Functions, Logs, Regions, Ecs, Batch, Eks, AppRunner, CodeBuild, SageMaker, Sts, Organizations)
 SIMULATED_SERVICES = ("ec2", "ecr", "lambda", "logs", "s3", "iam", "sts", "ecs", "events", "scheduler", "batch",
                       "eks")
 

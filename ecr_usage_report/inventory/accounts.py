@@ -24,6 +24,10 @@ ACCOUNTS_AT_ONCE = 3
 ROLE_FIX = "deploy the reader role {role} in it (see docs/organization.md)"
 
 
+class OrganizationUnread(RuntimeError):
+    """ACCOUNTS is organization, and the organization's accounts could not be listed: the message says what to do."""
+
+
 def collect_accounts(clients: ClientFactory, scheduler: RegionScheduler, asked: list[str] | None,
                      accounts: AccountSettings, consumer_settings: ConsumerSettings | None = None) -> Inventory:
     """Every account ACCOUNTS names (this one with the run's own credentials, the others through their
@@ -31,7 +35,8 @@ def collect_accounts(clients: ClientFactory, scheduler: RegionScheduler, asked: 
     opened is named in the errors and the rest goes on.
 
     Raises:
-        ClientError: this account's identity or the organization's accounts could not be read.
+        ClientError: this account's identity could not be read.
+        OrganizationUnread: the organization's accounts could not be listed.
     """
     own = own_account(clients)
     listed, organization = accounts_to_read(clients, accounts)
@@ -61,9 +66,14 @@ def collect_accounts(clients: ClientFactory, scheduler: RegionScheduler, asked: 
 
 def accounts_to_read(clients: ClientFactory, accounts: AccountSettings) -> tuple[tuple[tuple[str, str], ...], str | None]:
     """The accounts ACCOUNTS names, as (id, name), and their organization's id where it is read."""
-    if accounts.scope == ORGANIZATION:
+    if accounts.scope != ORGANIZATION:
+        return tuple((account, "") for account in accounts.listed), None
+    try:
         return organization_accounts(clients)
-    return tuple((account, "") for account in accounts.listed), None
+    except AWS_ERRORS as exc:
+        raise OrganizationUnread(f"Organizations ListAccounts failed ({error_message(exc)}): run the report in the"
+                                 " organization's management account or a delegated administrator, or set ACCOUNTS"
+                                 " to account ids") from exc
 
 
 def open_account(clients: ClientFactory, account: str, own: str, role: str) -> ClientFactory:
