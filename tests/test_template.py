@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from functools import cache, lru_cache
@@ -17,7 +18,8 @@ from botocore import xform_name
 
 import lambda_function
 from devtools.fake_slack import BOT_TOKEN, CHANNEL
-from devtools.simulated_account import demo_account
+from devtools.simulated_account import RegionSpec, demo_account
+from devtools.simulated_organization import create_accounts, seed_account
 from ecr_usage_report.inventory.consumers import DECLARED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,7 @@ CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.clie
 SERVICE_KEYWORD = "service"  # a reader declared with service="ecr" reads through that service's clients
 PAGINATOR_METHODS = {"get_paginator", "can_paginate", "get_waiter"}  # their first argument names the operation
 FUNCTION = "ReportFunction"
+SEOUL = "ap-northeast-2"
 READ_ACTIONS_OF_OTHER_VERBS = {"BatchGetImage", "BatchGetProjects"}  # IAM's access level for both is Read
 
 
@@ -230,9 +233,12 @@ def test_policy_allows_exactly_the_calls_in_the_source():
 
 
 def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, slack, monkeypatch):
-    # Two runs: through a webhook kept in Secrets Manager, then as a bot whose token is an SSM
-    # parameter; both keep the JSON export, beside an earlier one they compare with.
+    # Three runs: through a webhook kept in Secrets Manager, then as a bot whose token is an SSM
+    # parameter, then of the organization (this account and a member through its reader role); all keep
+    # the JSON export, beside an earlier one they compare with.
     seed(demo_account())  # seeding's own calls are not counted; no REGIONS, so the run lists regions too
+    member = create_accounts(aws.endpoint_url, ["workload"])["workload"]
+    seed_account(aws.endpoint_url, aws.layer, member, [RegionSpec(SEOUL)])
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="lab-reports")
     s3.put_object(Bucket="lab-reports", Key="ecr/ecr-usage-report-20261101T000000Z.json",
@@ -254,6 +260,11 @@ def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, slack, monkeypat
         result = lambda_function.lambda_handler({}, None)
         assert result["repositories"] == 6 and result["errors"] == [] and result["messages_sent"] == 2
         called |= {ACTION_OF_OPERATION.get(operation, operation) for operation, _region in aws.layer.calls}
+    monkeypatch.setenv("ACCOUNTS", "organization")
+    monkeypatch.setenv("REGIONS", SEOUL)  # every region was listed above; one is enough to open each account
+    result = lambda_function.lambda_handler({}, None)
+    assert result["errors"] == [] and result["messages_sent"] == 2
+    called |= {ACTION_OF_OPERATION.get(operation, operation) for operation, _region in aws.layer.calls}
     granted = {action.split(":", 1)[1]: action for action in policy_actions()}
     assert called == set(granted), differences(called, set(granted))
     for operation, action in granted.items():
@@ -318,8 +329,10 @@ def test_configuration_reaches_the_env():
                                                                  "${AWS::AccountId}:parameter${SlackBotTokenParameter}"}, ""]},
         "SLACK_CHANNEL": {"Ref": "SlackChannel"}, "SLACK_MESSAGES": {"Ref": "SlackMessages"},
         "REPORT_S3_URI": {"Fn::If": ["HasReportS3Bucket", {"Fn::Sub": "s3://${ReportS3Bucket}/${ReportS3Prefix}"}, ""]},
+        "ACCOUNTS": {"Ref": "Accounts"}, "ACCOUNT_ROLE": {"Ref": "AccountRole"},
     }
     assert parameters["Regions"]["Default"] == ""  # every enabled region
+    assert (parameters["Accounts"]["Default"], parameters["AccountRole"]["Default"]) == ("", "ecr-usage-report-reader")
 
 
 def test_function_runs_the_packaged_handler():
@@ -334,10 +347,11 @@ def test_function_runs_the_packaged_handler():
     assert (properties["Timeout"], properties["MemorySize"]) == (300, 1769)
 
 
-@pytest.mark.parametrize("statement", inline_statements(), ids=lambda statement: statement.get("Sid", "statement"))
+@pytest.mark.parametrize("statement", [s for s in inline_statements() if s["Sid"] != "AssumeReaderRole"],
+                         ids=lambda statement: statement.get("Sid", "statement"))
 def test_inline_policy_only_reads(statement):
     assert statement["Effect"] == "Allow"
-    assert (statement["Resource"] == "*") is (statement["Sid"] in ("ReadInventory", "ReadConsumers"))  # secrets: their own
+    assert (statement["Resource"] == "*") is (statement["Sid"] in ("ReadInventory", "ReadConsumers", "ReadAccounts"))
     verbs = {action.split(":", 1)[1].split("*")[0] for action in statement["Action"]}
     assert all(verb.startswith(("Describe", "List", "Get")) or verb in READ_ACTIONS_OF_OTHER_VERBS
                for verb in verbs), verbs
@@ -377,3 +391,19 @@ def test_the_consumers_statement_allows_exactly_what_the_declared_kinds_need():
     declared = {action for kind in DECLARED for action in kind.actions}
     statement = next(statement for statement in inline_statements() if statement["Sid"] == "ReadConsumers")
     assert set(statement["Action"]) == declared, differences(declared, set(statement["Action"]))
+
+
+def test_the_function_assumes_only_the_reader_role_it_is_told():
+    [statement] = [statement for statement in inline_statements() if statement["Sid"] == "AssumeReaderRole"]
+    assert statement["Action"] == ["sts:AssumeRole"]
+    assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${AccountRole}"}
+    assert template()["Outputs"]["FunctionRoleArn"]["Value"] == {"Fn::GetAtt": [f"{FUNCTION}Role", "Arn"]}
+
+
+@pytest.mark.parametrize("accounts, accepted", [
+    ("", True), ("organization", True), ("111122223333,444455556666", True), ("111122223333, 444455556666", True),
+    ("12345", False), ("organisation", False), ("arn:aws:iam::111122223333:root", False),
+], ids=lambda value: repr(value) if isinstance(value, str) else str(value))
+def test_the_accounts_parameter_takes_what_accounts_takes(accounts, accepted):
+    assert bool(re.fullmatch(template()["Parameters"]["Accounts"]["AllowedPattern"], accounts)) is accepted
+
