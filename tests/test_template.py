@@ -1,4 +1,5 @@
-"""template.yaml: valid for CloudFormation, and its IAM policy is exactly what the code calls."""
+"""template.yaml: valid for CloudFormation, and its IAM policy is exactly what the code calls;
+statemachine/report.asl.json wired as the function's steps expect."""
 from __future__ import annotations
 
 import ast
@@ -24,6 +25,8 @@ from ecr_usage_report.inventory.consumers import DECLARED
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+STATE_MACHINE = "ReportStateMachine"
+LAMBDA_TRANSIENT_ERRORS = {"Lambda.ServiceException", "Lambda.TooManyRequestsException", "Lambda.SdkClientException"}
 PRODUCT_MODULES = sorted([*ROOT.glob("*.py"), *(ROOT / "ecr_usage_report").rglob("*.py")])
 CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.client("ecr"), clients.get(SERVICE, ...)
 SERVICE_KEYWORD = "service"  # a reader declared with service="ecr" reads through that service's clients
@@ -59,6 +62,15 @@ CfnLoader.add_multi_constructor("!", short_tag)
 def template() -> dict[str, Any]:
     """template.yaml as plain data."""
     return yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)
+
+
+def state_machine_definition(substitutions: dict[str, str]) -> dict[str, Any]:
+    """The state machine's definition file with its placeholders replaced as CloudFormation does (as text)."""
+    properties = template()["Resources"][STATE_MACHINE]["Properties"]
+    text = (ROOT / properties["DefinitionUri"]).read_text()
+    for name, value in substitutions.items():
+        text = text.replace(f"${{{name}}}", value)
+    return json.loads(text)
 
 
 def function_properties() -> dict[str, Any]:
@@ -100,6 +112,7 @@ def evaluate(node: Any, parameters: dict[str, str]) -> Any:
 def deploy(parameters: dict[str, str]) -> tuple[list[str], dict[str, Any]]:
     """What a deploy with these parameters gets: the rules' refusals, and the function's environment."""
     refusals = [assertion["AssertDescription"] for rule in template()["Rules"].values()
+                if evaluate(rule.get("RuleCondition", True), parameters)
                 for assertion in rule["Assertions"] if not evaluate(assertion["Assert"], parameters)]
     return refusals, evaluate(function_properties()["Environment"]["Variables"], parameters)
 
@@ -283,7 +296,7 @@ def test_schedule_runs_monthly_and_a_failed_run_is_not_retried():
     properties = function_properties()
     assert parameters["ScheduleExpression"]["Default"] == "cron(0 0 1 * ? *)"  # 1st, 09:00 KST
     schedules = [event["Properties"] for event in properties["Events"].values() if event["Type"] == "Schedule"]
-    assert schedules == [{"Schedule": {"Ref": "ScheduleExpression"}, "Enabled": True,
+    assert schedules == [{"Schedule": {"Ref": "ScheduleExpression"}, "State": {"Fn::If": ["ScalesOut", "DISABLED", "ENABLED"]},
                           "Description": "Run the ECR usage report"}]
     assert properties["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
 
@@ -406,4 +419,85 @@ def test_the_function_assumes_only_the_reader_role_it_is_told():
 ], ids=lambda value: repr(value) if isinstance(value, str) else str(value))
 def test_the_accounts_parameter_takes_what_accounts_takes(accounts, accepted):
     assert bool(re.fullmatch(template()["Parameters"]["Accounts"]["AllowedPattern"], accounts)) is accepted
+
+
+def schedule_states(parameters: dict[str, str]) -> dict[str, str]:
+    """Which resources a deploy with these parameters schedules: the function's and the state machine's."""
+    resources = template()["Resources"]
+    states = {FUNCTION: evaluate(function_properties()["Events"]["Monthly"]["Properties"]["State"], parameters)}
+    machine = resources[STATE_MACHINE]
+    if evaluate({"Condition": machine["Condition"]}, parameters):
+        [event] = machine["Properties"]["Events"].values()
+        states[STATE_MACHINE] = event["Properties"].get("State", "ENABLED")
+    return states
+
+
+@pytest.mark.parametrize("scale_out, runs", [("false", FUNCTION), ("true", STATE_MACHINE)])
+def test_exactly_one_schedule_runs_the_report(scale_out, runs):
+    parameters = {"ScaleOut": scale_out, "ReportS3Bucket": "lab-reports"}
+    assert template()["Parameters"]["ScaleOut"]["Default"] == "false"
+    enabled = [resource for resource, state in schedule_states(parameters).items() if state == "ENABLED"]
+    assert enabled == [runs]
+    [event] = template()["Resources"][STATE_MACHINE]["Properties"]["Events"].values()
+    assert event["Type"] == "Schedule" and event["Properties"]["Schedule"] == {"Ref": "ScheduleExpression"}
+
+
+def test_scale_out_is_refused_without_the_bucket_its_steps_share():
+    webhook = {"SlackWebhookUrl": "https://hooks.slack.com/services/T/B/x"}
+    refusals, _ = deploy({**webhook, "ScaleOut": "true"})
+    assert len(refusals) == 1 and refusals[0].startswith("ScaleOut needs ReportS3Bucket")
+    assert deploy({**webhook, "ScaleOut": "true", "ReportS3Bucket": "lab-reports"})[0] == []
+    assert deploy({**webhook, "ScaleOut": "false"})[0] == []
+
+
+FUNCTION_ARN = "arn:aws:lambda:ap-northeast-2:123456789012:function:ecr-usage-report"
+
+
+def test_the_state_machine_lists_reads_each_account_then_reports():
+    machine = template()["Resources"][STATE_MACHINE]
+    assert machine["Type"] == "AWS::Serverless::StateMachine" and machine["Properties"]["Type"] == "STANDARD"
+    assert machine["Properties"]["DefinitionSubstitutions"] == {
+        "ReportFunctionArn": {"Fn::GetAtt": [FUNCTION, "Arn"]}, "MaxConcurrency": {"Ref": "MaxConcurrency"}}
+    definition = state_machine_definition({"ReportFunctionArn": FUNCTION_ARN, "MaxConcurrency": "7"})
+    states = definition["States"]
+    assert definition["StartAt"] == "ListAccounts" and set(states) == {"ListAccounts", "ReadAccounts", "Report"}
+    listing, reading, report = states["ListAccounts"], states["ReadAccounts"], states["Report"]
+    assert (listing["Type"], listing["Resource"], listing["Parameters"], listing["Next"]) == (
+        "Task", FUNCTION_ARN, {"step": "accounts"}, "ReadAccounts")  # a plain ARN: the result is the function's own
+    assert reading["Type"] == "Map" and reading["MaxConcurrency"] == 7  # a number, as Step Functions demands
+    assert reading["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert (reading["ItemsPath"], reading["ResultPath"], reading["Next"]) == ("$.accounts", "$.parts", "Report")
+    assert reading["ItemSelector"] == {"step": "account", "run.$": "$.run", "account.$": "$$.Map.Item.Value"}
+    [(name, inner)] = reading["ItemProcessor"]["States"].items()
+    assert reading["ItemProcessor"]["StartAt"] == name == "ReadAccount"
+    assert (inner["Type"], inner["Resource"], inner["End"]) == ("Task", FUNCTION_ARN, True)
+    assert (report["Type"], report["Resource"], report["End"]) == ("Task", FUNCTION_ARN, True)
+    assert report["Parameters"] == {"step": "report", "run.$": "$.run", "parts.$": "$.parts"}
+    text = json.dumps(definition)
+    assert "ItemBatcher" not in text and "ToleratedFailure" not in text  # the simulated Step Functions refuses both
+
+
+@pytest.mark.parametrize("state", ["ListAccounts", "ReadAccount", "Report"])
+def test_each_step_retries_lambdas_transient_errors_with_backoff(state):
+    states = state_machine_definition({"ReportFunctionArn": FUNCTION_ARN, "MaxConcurrency": "10"})["States"]
+    task = states[state] if state in states else states["ReadAccounts"]["ItemProcessor"]["States"][state]
+    [retry] = task["Retry"]
+    assert set(retry["ErrorEquals"]) == LAMBDA_TRANSIENT_ERRORS and retry["BackoffRate"] > 1 and retry["MaxAttempts"] > 1
+
+
+def test_the_state_machine_may_invoke_only_the_function_and_run_its_own_map():
+    properties = template()["Resources"][STATE_MACHINE]["Properties"]
+    [policy] = properties["Policies"]
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    name = properties["Name"]["Fn::Sub"]
+    assert name == "${AWS::StackName}-report"  # its own name, known before it exists
+    assert statements["InvokeReport"]["Action"] == ["lambda:InvokeFunction"]
+    assert statements["InvokeReport"]["Resource"] == {"Fn::GetAtt": [FUNCTION, "Arn"]}
+    own = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+    assert statements["StartAccountReads"] == {"Sid": "StartAccountReads", "Effect": "Allow",
+                                               "Action": ["states:StartExecution"],
+                                               "Resource": {"Fn::Sub": f"{own}:stateMachine:{name}"}}
+    assert statements["FollowAccountReads"]["Action"] == ["states:DescribeExecution", "states:StopExecution"]
+    assert statements["FollowAccountReads"]["Resource"] == {"Fn::Sub": f"{own}:execution:{name}/*"}
+    assert set(statements) == {"InvokeReport", "StartAccountReads", "FollowAccountReads"}
 
