@@ -1,5 +1,5 @@
-"""template.yaml: valid for CloudFormation, and its IAM policy is exactly what the code calls;
-statemachine/report.asl.json wired as the function's steps expect."""
+"""template.yaml and organization/reader-role.yaml: valid for CloudFormation, and their IAM policies are
+exactly what the code calls; statemachine/report.asl.json wired as the function's steps expect."""
 from __future__ import annotations
 
 import ast
@@ -25,8 +25,13 @@ from ecr_usage_report.inventory.consumers import DECLARED
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+READER_TEMPLATE = ROOT / "organization" / "reader-role.yaml"
 STATE_MACHINE = "ReportStateMachine"
 LAMBDA_TRANSIENT_ERRORS = {"Lambda.ServiceException", "Lambda.TooManyRequestsException", "Lambda.SdkClientException"}
+# what only the report's own account is asked for: never by the reader role in another account
+OWN_ACCOUNT_ACTIONS = {"sts:AssumeRole", "sts:GetCallerIdentity", "organizations:ListAccounts",
+                       "secretsmanager:GetSecretValue", "ssm:GetParameter",
+                       "s3:GetObject", "s3:PutObject", "s3:ListBucket"}
 PRODUCT_MODULES = sorted([*ROOT.glob("*.py"), *(ROOT / "ecr_usage_report").rglob("*.py")])
 CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.client("ecr"), clients.get(SERVICE, ...)
 SERVICE_KEYWORD = "service"  # a reader declared with service="ecr" reads through that service's clients
@@ -62,6 +67,12 @@ CfnLoader.add_multi_constructor("!", short_tag)
 def template() -> dict[str, Any]:
     """template.yaml as plain data."""
     return yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)
+
+
+@lru_cache(maxsize=1)
+def reader_template() -> dict[str, Any]:
+    """organization/reader-role.yaml as plain data."""
+    return yaml.load(READER_TEMPLATE.read_text(), Loader=CfnLoader)
 
 
 def state_machine_definition(substitutions: dict[str, str]) -> dict[str, Any]:
@@ -211,10 +222,11 @@ def differences(wanted: set[str], granted: set[str]) -> str:
 
 
 @pytest.mark.slow
-def test_cfn_lint_passes():
+@pytest.mark.parametrize("path", [TEMPLATE, READER_TEMPLATE], ids=lambda path: path.name)
+def test_cfn_lint_passes(path):
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     assert cfn_lint.exists(), "cfn-lint is not installed: pip install -r requirements-dev.txt"
-    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], check=False, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([str(cfn_lint), str(path)], check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -501,3 +513,34 @@ def test_the_state_machine_may_invoke_only_the_function_and_run_its_own_map():
     assert statements["FollowAccountReads"]["Resource"] == {"Fn::Sub": f"{own}:execution:{name}/*"}
     assert set(statements) == {"InvokeReport", "StartAccountReads", "FollowAccountReads"}
 
+
+def reader_statements() -> list[dict[str, Any]]:
+    """Statements of the reader role's permissions."""
+    [policy] = reader_template()["Resources"]["ReaderRole"]["Properties"]["Policies"]
+    return policy["PolicyDocument"]["Statement"]
+
+
+def test_the_reader_role_allows_exactly_what_the_readers_call_in_another_account():
+    wanted = actions_in_code() - OWN_ACCOUNT_ACTIONS
+    granted = {action for statement in reader_statements() for action in statement["Action"]}
+    assert wanted == granted, differences(wanted, granted).replace("template.yaml", "organization/reader-role.yaml")
+    assert OWN_ACCOUNT_ACTIONS <= policy_actions()  # each named exception is one the function itself holds
+    assert all(statement["Effect"] == "Allow" and statement["Resource"] == "*" for statement in reader_statements())
+
+
+def test_the_reader_role_reads_what_the_function_reads_in_its_own_account():
+    own = {statement["Sid"]: set(statement["Action"]) for statement in inline_statements()}
+    reader = {statement["Sid"]: set(statement["Action"]) for statement in reader_statements()}
+    assert reader == {sid: own[sid] for sid in ("ReadInventory", "ReadConsumers")}
+
+
+def test_the_reader_role_trusts_only_the_reports_role_inside_the_organization():
+    parameters = reader_template()["Parameters"]
+    assert set(parameters) == {"ReportRoleArn", "OrganizationId", "RoleName"}
+    assert parameters["RoleName"]["Default"] == template()["Parameters"]["AccountRole"]["Default"]
+    role = reader_template()["Resources"]["ReaderRole"]["Properties"]
+    assert role["RoleName"] == {"Ref": "RoleName"}
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == {"Sid": "TrustTheReportOnly", "Effect": "Allow", "Principal": {"AWS": {"Ref": "ReportRoleArn"}},
+                     "Action": "sts:AssumeRole",
+                     "Condition": {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}}}
