@@ -1,8 +1,10 @@
-"""template.yaml: valid for CloudFormation, and its IAM policy is exactly what the code calls."""
+"""template.yaml and organization/reader-role.yaml: valid for CloudFormation, and their IAM policies are
+exactly what the code calls; statemachine/report.asl.json wired as the function's steps expect."""
 from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from functools import cache, lru_cache
@@ -16,18 +18,27 @@ import yaml
 from botocore import xform_name
 
 import lambda_function
-from devtools.fake_slack import BOT_TOKEN
-from devtools.simulated_account import demo_account
+from devtools.fake_slack import BOT_TOKEN, CHANNEL
+from devtools.simulated_account import RegionSpec, demo_account
+from devtools.simulated_organization import create_accounts, seed_account
 from ecr_usage_report.inventory.consumers import DECLARED
 from tests.helpers import post_as_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+READER_TEMPLATE = ROOT / "organization" / "reader-role.yaml"
+STATE_MACHINE = "ReportStateMachine"
+LAMBDA_TRANSIENT_ERRORS = {"Lambda.ServiceException", "Lambda.TooManyRequestsException", "Lambda.SdkClientException"}
+# what only the report's own account is asked for: never by the reader role in another account
+OWN_ACCOUNT_ACTIONS = {"sts:AssumeRole", "sts:GetCallerIdentity", "organizations:ListAccounts",
+                       "secretsmanager:GetSecretValue", "ssm:GetParameter",
+                       "s3:GetObject", "s3:PutObject", "s3:ListBucket"}
 PRODUCT_MODULES = sorted([*ROOT.glob("*.py"), *(ROOT / "ecr_usage_report").rglob("*.py")])
 CLIENT_FACTORIES = {"get", "client"}  # clients.get("ecr", region), session.client("ecr"), clients.get(SERVICE, ...)
 SERVICE_KEYWORD = "service"  # a reader declared with service="ecr" reads through that service's clients
 PAGINATOR_METHODS = {"get_paginator", "can_paginate", "get_waiter"}  # their first argument names the operation
 FUNCTION = "ReportFunction"
+SEOUL = "ap-northeast-2"
 READ_ACTIONS_OF_OTHER_VERBS = {"BatchGetImage", "BatchGetProjects"}  # IAM's access level for both is Read
 
 
@@ -57,6 +68,21 @@ CfnLoader.add_multi_constructor("!", short_tag)
 def template() -> dict[str, Any]:
     """template.yaml as plain data."""
     return yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)
+
+
+@lru_cache(maxsize=1)
+def reader_template() -> dict[str, Any]:
+    """organization/reader-role.yaml as plain data."""
+    return yaml.load(READER_TEMPLATE.read_text(), Loader=CfnLoader)
+
+
+def state_machine_definition(substitutions: dict[str, str]) -> dict[str, Any]:
+    """The state machine's definition file with its placeholders replaced as CloudFormation does (as text)."""
+    properties = template()["Resources"][STATE_MACHINE]["Properties"]
+    text = (ROOT / properties["DefinitionUri"]).read_text()
+    for name, value in substitutions.items():
+        text = text.replace(f"${{{name}}}", value)
+    return json.loads(text)
 
 
 def function_properties() -> dict[str, Any]:
@@ -98,6 +124,7 @@ def evaluate(node: Any, parameters: dict[str, str]) -> Any:
 def deploy(parameters: dict[str, str]) -> tuple[list[str], dict[str, Any]]:
     """What a deploy with these parameters gets: the rules' refusals, and the function's environment."""
     refusals = [assertion["AssertDescription"] for rule in template()["Rules"].values()
+                if evaluate(rule.get("RuleCondition", True), parameters)
                 for assertion in rule["Assertions"] if not evaluate(assertion["Assert"], parameters)]
     return refusals, evaluate(function_properties()["Environment"]["Variables"], parameters)
 
@@ -196,10 +223,11 @@ def differences(wanted: set[str], granted: set[str]) -> str:
 
 
 @pytest.mark.slow
-def test_cfn_lint_passes():
+@pytest.mark.parametrize("path", [TEMPLATE, READER_TEMPLATE], ids=lambda path: path.name)
+def test_cfn_lint_passes(path):
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     assert cfn_lint.exists(), "cfn-lint is not installed: pip install -r requirements-dev.txt"
-    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], check=False, capture_output=True, text=True, timeout=120)
+    result = subprocess.run([str(cfn_lint), str(path)], check=False, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -231,9 +259,12 @@ def test_policy_allows_exactly_the_calls_in_the_source():
 
 
 def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, slack, monkeypatch):
-    # Two runs: through a webhook kept in Secrets Manager, then as a bot whose token is an SSM
-    # parameter; both keep the JSON export, beside an earlier one they compare with.
+    # Three runs: through a webhook kept in Secrets Manager, then as a bot whose token is an SSM
+    # parameter, then of the organization (this account and a member through its reader role); all keep
+    # the JSON export, beside an earlier one they compare with.
     seed(demo_account())  # seeding's own calls are not counted; no REGIONS, so the run lists regions too
+    member = create_accounts(aws.endpoint_url, ["workload"])["workload"]
+    seed_account(aws.endpoint_url, aws.layer, member, [RegionSpec(SEOUL)])
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="lab-reports")
     s3.put_object(Bucket="lab-reports", Key="ecr/ecr-usage-report-20261101T000000Z.json",
@@ -253,6 +284,11 @@ def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, slack, monkeypat
         result = lambda_function.lambda_handler({}, None)
         assert result["repositories"] == 6 and result["errors"] == [] and result["messages_sent"] == 2
         called |= {ACTION_OF_OPERATION.get(operation, operation) for operation, _region in aws.layer.calls}
+    monkeypatch.setenv("ACCOUNTS", "organization")
+    monkeypatch.setenv("REGIONS", SEOUL)  # every region was listed above; one is enough to open each account
+    result = lambda_function.lambda_handler({}, None)
+    assert result["errors"] == [] and result["messages_sent"] == 2
+    called |= {ACTION_OF_OPERATION.get(operation, operation) for operation, _region in aws.layer.calls}
     granted = {action.split(":", 1)[1]: action for action in policy_actions()}
     assert called == set(granted), differences(called, set(granted))
     for operation, action in granted.items():
@@ -271,7 +307,7 @@ def test_schedule_runs_monthly_and_a_failed_run_is_not_retried():
     properties = function_properties()
     assert parameters["ScheduleExpression"]["Default"] == "cron(0 0 1 * ? *)"  # 1st, 09:00 KST
     schedules = [event["Properties"] for event in properties["Events"].values() if event["Type"] == "Schedule"]
-    assert schedules == [{"Schedule": {"Ref": "ScheduleExpression"}, "Enabled": True,
+    assert schedules == [{"Schedule": {"Ref": "ScheduleExpression"}, "State": {"Fn::If": ["ScalesOut", "DISABLED", "ENABLED"]},
                           "Description": "Run the ECR usage report"}]
     assert properties["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
 
@@ -317,8 +353,10 @@ def test_configuration_reaches_the_env():
                                                                  "${AWS::AccountId}:parameter${SlackBotTokenParameter}"}, ""]},
         "SLACK_CHANNEL": {"Ref": "SlackChannel"}, "SLACK_MESSAGES": {"Ref": "SlackMessages"},
         "REPORT_S3_URI": {"Fn::If": ["HasReportS3Bucket", {"Fn::Sub": "s3://${ReportS3Bucket}/${ReportS3Prefix}"}, ""]},
+        "ACCOUNTS": {"Ref": "Accounts"}, "ACCOUNT_ROLE": {"Ref": "AccountRole"},
     }
     assert parameters["Regions"]["Default"] == ""  # every enabled region
+    assert (parameters["Accounts"]["Default"], parameters["AccountRole"]["Default"]) == ("", "ecr-usage-report-reader")
 
 
 def test_function_runs_the_packaged_handler():
@@ -333,10 +371,11 @@ def test_function_runs_the_packaged_handler():
     assert (properties["Timeout"], properties["MemorySize"]) == (300, 1769)
 
 
-@pytest.mark.parametrize("statement", inline_statements(), ids=lambda statement: statement.get("Sid", "statement"))
+@pytest.mark.parametrize("statement", [s for s in inline_statements() if s["Sid"] != "AssumeReaderRole"],
+                         ids=lambda statement: statement.get("Sid", "statement"))
 def test_inline_policy_only_reads(statement):
     assert statement["Effect"] == "Allow"
-    assert (statement["Resource"] == "*") is (statement["Sid"] in ("ReadInventory", "ReadConsumers"))  # secrets: their own
+    assert (statement["Resource"] == "*") is (statement["Sid"] in ("ReadInventory", "ReadConsumers", "ReadAccounts"))
     verbs = {action.split(":", 1)[1].split("*")[0] for action in statement["Action"]}
     assert all(verb.startswith(("Describe", "List", "Get")) or verb in READ_ACTIONS_OF_OTHER_VERBS
                for verb in verbs), verbs
@@ -376,3 +415,131 @@ def test_the_consumers_statement_allows_exactly_what_the_declared_kinds_need():
     declared = {action for kind in DECLARED for action in kind.actions}
     statement = next(statement for statement in inline_statements() if statement["Sid"] == "ReadConsumers")
     assert set(statement["Action"]) == declared, differences(declared, set(statement["Action"]))
+
+
+def test_the_function_assumes_only_the_reader_role_it_is_told():
+    [statement] = [statement for statement in inline_statements() if statement["Sid"] == "AssumeReaderRole"]
+    assert statement["Action"] == ["sts:AssumeRole"]
+    assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${AccountRole}"}
+    assert template()["Outputs"]["FunctionRoleArn"]["Value"] == {"Fn::GetAtt": [f"{FUNCTION}Role", "Arn"]}
+
+
+@pytest.mark.parametrize("accounts, accepted", [
+    ("", True), ("organization", True), ("111122223333,444455556666", True), ("111122223333, 444455556666", True),
+    ("12345", False), ("organisation", False), ("arn:aws:iam::111122223333:root", False),
+], ids=lambda value: repr(value) if isinstance(value, str) else str(value))
+def test_the_accounts_parameter_takes_what_accounts_takes(accounts, accepted):
+    assert bool(re.fullmatch(template()["Parameters"]["Accounts"]["AllowedPattern"], accounts)) is accepted
+
+
+def schedule_states(parameters: dict[str, str]) -> dict[str, str]:
+    """Which resources a deploy with these parameters schedules: the function's and the state machine's."""
+    resources = template()["Resources"]
+    states = {FUNCTION: evaluate(function_properties()["Events"]["Monthly"]["Properties"]["State"], parameters)}
+    machine = resources[STATE_MACHINE]
+    if evaluate({"Condition": machine["Condition"]}, parameters):
+        [event] = machine["Properties"]["Events"].values()
+        states[STATE_MACHINE] = event["Properties"].get("State", "ENABLED")
+    return states
+
+
+@pytest.mark.parametrize("scale_out, runs", [("false", FUNCTION), ("true", STATE_MACHINE)])
+def test_exactly_one_schedule_runs_the_report(scale_out, runs):
+    parameters = {"ScaleOut": scale_out, "ReportS3Bucket": "lab-reports"}
+    assert template()["Parameters"]["ScaleOut"]["Default"] == "false"
+    enabled = [resource for resource, state in schedule_states(parameters).items() if state == "ENABLED"]
+    assert enabled == [runs]
+    [event] = template()["Resources"][STATE_MACHINE]["Properties"]["Events"].values()
+    assert event["Type"] == "Schedule" and event["Properties"]["Schedule"] == {"Ref": "ScheduleExpression"}
+
+
+def test_scale_out_is_refused_without_the_bucket_its_steps_share():
+    webhook = {"SlackWebhookUrl": "https://hooks.slack.com/services/T/B/x"}
+    refusals, _ = deploy({**webhook, "ScaleOut": "true"})
+    assert len(refusals) == 1 and refusals[0].startswith("ScaleOut needs ReportS3Bucket")
+    assert deploy({**webhook, "ScaleOut": "true", "ReportS3Bucket": "lab-reports"})[0] == []
+    assert deploy({**webhook, "ScaleOut": "false"})[0] == []
+
+
+FUNCTION_ARN = "arn:aws:lambda:ap-northeast-2:123456789012:function:ecr-usage-report"
+
+
+def test_the_state_machine_lists_reads_each_account_then_reports():
+    machine = template()["Resources"][STATE_MACHINE]
+    assert machine["Type"] == "AWS::Serverless::StateMachine" and machine["Properties"]["Type"] == "STANDARD"
+    assert machine["Properties"]["DefinitionSubstitutions"] == {
+        "ReportFunctionArn": {"Fn::GetAtt": [FUNCTION, "Arn"]}, "MaxConcurrency": {"Ref": "MaxConcurrency"}}
+    definition = state_machine_definition({"ReportFunctionArn": FUNCTION_ARN, "MaxConcurrency": "7"})
+    states = definition["States"]
+    assert definition["StartAt"] == "ListAccounts" and set(states) == {"ListAccounts", "ReadAccounts", "Report"}
+    listing, reading, report = states["ListAccounts"], states["ReadAccounts"], states["Report"]
+    assert (listing["Type"], listing["Resource"], listing["Parameters"], listing["Next"]) == (
+        "Task", FUNCTION_ARN, {"step": "accounts"}, "ReadAccounts")  # a plain ARN: the result is the function's own
+    assert reading["Type"] == "Map" and reading["MaxConcurrency"] == 7  # a number, as Step Functions demands
+    assert reading["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+    assert (reading["ItemsPath"], reading["ResultPath"], reading["Next"]) == ("$.accounts", "$.parts", "Report")
+    assert reading["ItemSelector"] == {"step": "account", "run.$": "$.run", "target_account.$": "$$.Map.Item.Value"}
+    [(name, inner)] = reading["ItemProcessor"]["States"].items()
+    assert reading["ItemProcessor"]["StartAt"] == name == "ReadAccount"
+    assert (inner["Type"], inner["Resource"], inner["End"]) == ("Task", FUNCTION_ARN, True)
+    assert (report["Type"], report["Resource"], report["End"]) == ("Task", FUNCTION_ARN, True)
+    assert report["Parameters"] == {"step": "report", "run.$": "$.run", "parts.$": "$.parts"}
+    text = json.dumps(definition)
+    assert "ItemBatcher" not in text and "ToleratedFailure" not in text  # the simulated Step Functions refuses both
+
+
+@pytest.mark.parametrize("state", ["ListAccounts", "ReadAccount", "Report"])
+def test_each_step_retries_lambdas_transient_errors_with_backoff(state):
+    states = state_machine_definition({"ReportFunctionArn": FUNCTION_ARN, "MaxConcurrency": "10"})["States"]
+    task = states[state] if state in states else states["ReadAccounts"]["ItemProcessor"]["States"][state]
+    [retry] = task["Retry"]
+    assert set(retry["ErrorEquals"]) == LAMBDA_TRANSIENT_ERRORS and retry["BackoffRate"] > 1 and retry["MaxAttempts"] > 1
+
+
+def test_the_state_machine_may_invoke_only_the_function_and_run_its_own_map():
+    properties = template()["Resources"][STATE_MACHINE]["Properties"]
+    [policy] = properties["Policies"]
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    name = properties["Name"]["Fn::Sub"]
+    assert name == "${AWS::StackName}-report"  # its own name, known before it exists
+    assert statements["InvokeReport"]["Action"] == ["lambda:InvokeFunction"]
+    assert statements["InvokeReport"]["Resource"] == {"Fn::GetAtt": [FUNCTION, "Arn"]}
+    own = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}"
+    assert statements["StartAccountReads"] == {"Sid": "StartAccountReads", "Effect": "Allow",
+                                               "Action": ["states:StartExecution"],
+                                               "Resource": {"Fn::Sub": f"{own}:stateMachine:{name}"}}
+    assert statements["FollowAccountReads"]["Action"] == ["states:DescribeExecution", "states:StopExecution"]
+    assert statements["FollowAccountReads"]["Resource"] == {"Fn::Sub": f"{own}:execution:{name}/*"}
+    assert set(statements) == {"InvokeReport", "StartAccountReads", "FollowAccountReads"}
+
+
+def reader_statements() -> list[dict[str, Any]]:
+    """Statements of the reader role's permissions."""
+    [policy] = reader_template()["Resources"]["ReaderRole"]["Properties"]["Policies"]
+    return policy["PolicyDocument"]["Statement"]
+
+
+def test_the_reader_role_allows_exactly_what_the_readers_call_in_another_account():
+    wanted = actions_in_code() - OWN_ACCOUNT_ACTIONS
+    granted = {action for statement in reader_statements() for action in statement["Action"]}
+    assert wanted == granted, differences(wanted, granted).replace("template.yaml", "organization/reader-role.yaml")
+    assert OWN_ACCOUNT_ACTIONS <= policy_actions()  # each named exception is one the function itself holds
+    assert all(statement["Effect"] == "Allow" and statement["Resource"] == "*" for statement in reader_statements())
+
+
+def test_the_reader_role_reads_what_the_function_reads_in_its_own_account():
+    own = {statement["Sid"]: set(statement["Action"]) for statement in inline_statements()}
+    reader = {statement["Sid"]: set(statement["Action"]) for statement in reader_statements()}
+    assert reader == {sid: own[sid] for sid in ("ReadInventory", "ReadConsumers")}
+
+
+def test_the_reader_role_trusts_only_the_reports_role_inside_the_organization():
+    parameters = reader_template()["Parameters"]
+    assert set(parameters) == {"ReportRoleArn", "OrganizationId", "RoleName"}
+    assert parameters["RoleName"]["Default"] == template()["Parameters"]["AccountRole"]["Default"]
+    role = reader_template()["Resources"]["ReaderRole"]["Properties"]
+    assert role["RoleName"] == {"Ref": "RoleName"}
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == {"Sid": "TrustTheReportOnly", "Effect": "Allow", "Principal": {"AWS": {"Ref": "ReportRoleArn"}},
+                     "Action": "sts:AssumeRole",
+                     "Condition": {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}}}
