@@ -30,7 +30,7 @@ from bench.workload import DATA_REGIONS, SEED_WORKERS, Size, split, synthetic_ac
 from devtools.aws.quotas import AWS_RATE_QUOTAS  # noqa: E402
 from devtools.aws.server import LayeredMotoServer  # noqa: E402
 from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
-from devtools.simulated_account import FunctionSpec, RegionSpec, Seeder  # noqa: E402
+from devtools.simulated_account import RegionSpec, Seeder  # noqa: E402
 from devtools.simulated_organization import add_reader_role, create_accounts, credentials_of  # noqa: E402
 
 BUCKET = "org-reports"

@@ -8,7 +8,6 @@ import json
 import threading
 import time
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3

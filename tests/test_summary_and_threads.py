@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from devtools.fake_slack import BOT_TOKEN, CHANNEL, Answer, block_kit_error
-from devtools.simulated_account import DAY, ImageSpec, RegionSpec
+from devtools.simulated_account import DAY
 from ecr_usage_report.analysis.comparison import Comparison
 from ecr_usage_report.analysis.findings import analyse
 from ecr_usage_report.analysis.rules import Thresholds

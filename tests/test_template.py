@@ -18,7 +18,7 @@ import yaml
 from botocore import xform_name
 
 import lambda_function
-from devtools.fake_slack import BOT_TOKEN, CHANNEL
+from devtools.fake_slack import BOT_TOKEN
 from devtools.simulated_account import RegionSpec, demo_account
 from devtools.simulated_organization import create_accounts, seed_account
 from ecr_usage_report.inventory.consumers import DECLARED
