@@ -49,7 +49,9 @@ def organization(aws, kubernetes):
         task_definitions={"web": [[uri(registry, "shared/web")]]},
         ecs_clusters=[EcsClusterSpec("prod", [EcsServiceSpec("web", "web:1")])])], kubernetes)
     seed_account(aws.endpoint_url, aws.layer, functions, [RegionSpec(
-        REGION, functions=[FunctionSpec("api", image=uri(registry, "shared/api"), last_run_days_ago=1)])], kubernetes)
+        REGION, functions=[FunctionSpec("api", image=uri(registry, "shared/api"), last_run_days_ago=1),
+                           FunctionSpec("old-api", image=uri(registry, "shared/removed"), last_run_days_ago=1)])],
+        kubernetes)
     seed_account(aws.endpoint_url, aws.layer, sandbox, [RegionSpec(REGION)], kubernetes, reader_role=False)
     aws.layer.ec2.enabled_regions = frozenset({REGION})
     aws.layer.reset_counts()
@@ -68,6 +70,8 @@ def test_an_organization_is_one_report_joined_across_accounts(organization):
     assert f"ecs service prod/web / 1 of 1 running / account {services}" in report.replace("0 of 1", "1 of 1")
     assert f"function name : api / last execution time : 2026-12-0" in report
     assert f"account {organization['functions']}" in report and "no longer in ECR" not in report
+    problems = {(problem.function, problem.uri) for problem in result.findings.image_problems}
+    assert problems == {("old-api", f"{registry}.dkr.ecr.{REGION}.amazonaws.com/shared/removed")}
     assert f"Account {sandbox} : AccessDenied" in report and "deploy the reader role ecr-usage-report-reader" in report
     assert "4 of 5 accounts read" in result.message[0]
     assert f"{services} {REGION} team/scratch" in result.message[0]

@@ -77,21 +77,23 @@ def function_problems(region: str, function: Function, repository: Repository) -
 def image_problems(inventory: Inventory) -> tuple[ImageProblem, ...]:
     """Every function of every region whose image cannot be pulled or run, by region and function.
 
-    A repository counts as gone only when it is in the region's own registry, the region's
-    repositories were listed, and no read of that repository failed.
+    A repository counts as gone only when its registry (its account's, in its region) was listed,
+    and no read of that repository failed. A function may run another account's image (a report of
+    several accounts has read that account's registry too).
     """
+    by_uri = {repository.uri: repository for data in inventory.ecr.values() for repository in data.repositories}
+    registries = {repository.uri.split("/", 1)[0]: region for region, data in inventory.ecr.items()
+                  for repository in data.repositories}
+    unread = {(error.region, error.resource) for error in inventory.errors if error.service == "ECR"}
     found: list[ImageProblem] = []
-    for region, data in sorted(inventory.ecr.items()):
-        by_uri = {repository.uri: repository for repository in data.repositories}
-        registries = {repository.uri.split("/", 1)[0] for repository in data.repositories}
-        unread = {error.resource for error in inventory.errors if error.region == region and error.service == "ECR"}
-        for function in inventory.functions.get(region, ()):
+    for region, listed in sorted(inventory.functions.items()):
+        for function in listed:
             for ref in code_refs(function):
                 uri = repository_of(ref[2] or ref[1]) or ""
                 registry, _, name = uri.partition("/")
                 if uri in by_uri:
                     problem = ref_problem(region, function.name, ref, by_uri[uri])
-                elif registry in registries and name not in unread:
+                elif registry in registries and (registries[registry], name) not in unread:
                     problem = ImageProblem(region, function.name, uri, REPOSITORY_GONE, qualifier=ref[0])
                 else:
                     problem = None
