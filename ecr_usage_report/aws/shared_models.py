@@ -9,8 +9,8 @@ has over 400) and a model whose operations are parsed again, though neither depe
 report builds a client per service per enabled region, most of them to learn that a region holds nothing,
 so the factory's sessions share them. Session.create_client offers no hook for this: sharing wraps the
 two ClientCreator methods that build them, for the sessions that asked only (others build as botocore
-does), and is left off when a botocore release no longer has those methods. EC2's model (read for
-DescribeRegions alone) and SageMaker's keep only the operations the report calls and the shapes those reach.
+does), and is left off when a botocore release no longer has those methods. EC2's, ECS's and
+SageMaker's models keep only the operations the report calls and the shapes those reach.
 """
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ _install_lock = threading.Lock()
 # against the source); other services' models keep every operation.
 CALLED_OPERATIONS: dict[str, frozenset[str]] = {
     "ec2": frozenset({"DescribeRegions"}),
+    "ecs": frozenset({"ListClusters", "ListServices", "DescribeServices", "ListTasks", "DescribeTasks",
+                      "ListTaskDefinitions", "DescribeTaskDefinition"}),
     "sagemaker": frozenset({"ListModels", "DescribeModel", "ListEndpoints", "DescribeEndpoint",
                             "DescribeEndpointConfig"}),
 }
