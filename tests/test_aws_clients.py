@@ -119,3 +119,13 @@ def test_another_account_s_clients_share_this_account_s_models_and_classes(aws):
     credentials = other.session.get_credentials()
     assert (credentials.access_key, credentials.token) == ("AKIDOTHER", "token")
     assert own.session.get_credentials().access_key == "testing"
+
+
+def test_the_factorys_ec2_and_sagemaker_clients_offer_only_the_operations_the_report_calls(aws):
+    # Their models are the largest a run reads; other services keep every operation.
+    clients = ClientFactory(new_session(), workers=2)
+    assert clients.get("ec2", "us-east-1").meta.service_model.operation_names == ["DescribeRegions"]
+    assert clients.get("sagemaker", "us-east-1").can_paginate("list_models")
+    assert not hasattr(clients.get("sagemaker", "us-east-1"), "create_model")
+    assert "PutImage" in clients.get("ecr", "us-east-1").meta.service_model.operation_names
+    assert boto3.Session().client("ec2", region_name="us-east-1").meta.service_model.operation_names != ["DescribeRegions"]

@@ -21,6 +21,7 @@ import lambda_function
 from devtools.fake_slack import BOT_TOKEN
 from devtools.simulated_account import RegionSpec, demo_account
 from devtools.simulated_organization import create_accounts, seed_account
+from ecr_usage_report.aws.shared_models import CALLED_OPERATIONS
 from ecr_usage_report.inventory.consumers import DECLARED
 from tests.helpers import post_as_bot
 
@@ -256,6 +257,13 @@ def test_source_scan_refuses_a_call_it_cannot_place(tmp_path):
 def test_policy_allows_exactly_the_calls_in_the_source():
     wanted, granted = actions_in_code(), policy_actions()
     assert wanted == granted, differences(wanted, granted)
+
+
+def test_the_services_whose_models_are_cut_keep_every_operation_the_source_calls():
+    called = actions_in_code()
+    for service, kept in CALLED_OPERATIONS.items():
+        assert {iam_action(service, operation) for operation in kept} == {
+            action for action in called if action.startswith(f"{service}:")}, service
 
 
 def test_policy_allows_exactly_the_calls_a_run_makes(aws, seed, slack, monkeypatch):

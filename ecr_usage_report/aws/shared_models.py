@@ -1,5 +1,6 @@
-"""The service models a session's clients hold: read without their documentation, and one model and one
-client class per service, shared across its regions.
+"""The service models a session's clients hold: read without their documentation (and, for the largest, without
+the operations the report never calls), and one model and one client class per service, shared across its
+regions.
 
 botocore keeps every model it reads for the life of the process, documentation included, which no call
 uses (EC2's, read for DescribeRegions alone, and SageMaker's are 15 MB each as Python objects). And it
@@ -8,13 +9,15 @@ has over 400) and a model whose operations are parsed again, though neither depe
 report builds a client per service per enabled region, most of them to learn that a region holds nothing,
 so the factory's sessions share them. Session.create_client offers no hook for this: sharing wraps the
 two ClientCreator methods that build them, for the sessions that asked only (others build as botocore
-does), and is left off when a botocore release no longer has those methods.
+does), and is left off when a botocore release no longer has those methods. EC2's, ECS's and
+SageMaker's models keep only the operations the report calls and the shapes those reach.
 """
 from __future__ import annotations
 
 import threading
 import weakref
 from functools import wraps
+from pathlib import PurePath
 from typing import Any, Callable
 
 import botocore.client
@@ -25,16 +28,29 @@ SHARED_METHODS = ("_load_service_model", "_create_client_class")
 # A session's event emitter (ClientCreator's, before a client copies it) -> what was built for it, by key.
 _built: weakref.WeakKeyDictionary[Any, dict[tuple, Any]] = weakref.WeakKeyDictionary()
 _install_lock = threading.Lock()
+# Every operation the report calls of a service whose model is large (tests/test_template.py checks them
+# against the source); other services' models keep every operation.
+CALLED_OPERATIONS: dict[str, frozenset[str]] = {
+    "ec2": frozenset({"DescribeRegions"}),
+    "ecs": frozenset({"ListClusters", "ListServices", "DescribeServices", "ListTasks", "DescribeTasks",
+                      "ListTaskDefinitions", "DescribeTaskDefinition"}),
+    "sagemaker": frozenset({"ListModels", "DescribeModel", "ListEndpoints", "DescribeEndpoint",
+                            "DescribeEndpointConfig"}),
+}
 
 
 class LeanFileLoader(JSONFileLoader):
     """botocore's model files, a service model's without the documentation of its operations and shapes."""
 
     def load_file(self, file_path: str) -> Any:
-        """The parsed file as botocore reads it; a service model's documentation strings left out."""
+        """The parsed file as botocore reads it; a service model's documentation strings left out, and a large
+        one's operations the report never calls (its path is data/<service>/<api version>/service-2)."""
         data = super().load_file(file_path)
         if isinstance(data, dict) and isinstance(data.get("operations"), dict) and isinstance(data.get("shapes"), dict):
             without_documentation(data)
+            path = PurePath(file_path)
+            if path.name == "service-2" and path.parent.parent.name in CALLED_OPERATIONS:
+                only_operations(data, CALLED_OPERATIONS[path.parent.parent.name])
         return data
 
 
@@ -48,6 +64,27 @@ def without_documentation(model: dict[str, Any]) -> None:
         shape.pop("documentation", None)
         for member in (shape.get("members") or {}).values():
             member.pop("documentation", None)
+
+
+def only_operations(model: dict[str, Any], called: frozenset[str]) -> None:
+    """Keep the model's operations that are called, the shapes they reach, and every error shape (a client's
+    exceptions are built from them)."""
+    model["operations"] = {name: operation for name, operation in model["operations"].items() if name in called}
+    shapes = model["shapes"]
+    wanted = [name for name, shape in shapes.items() if isinstance(shape, dict) and shape.get("exception")]
+    for operation in model["operations"].values():
+        wanted += [operation[key]["shape"] for key in ("input", "output") if isinstance(operation.get(key), dict)]
+        wanted += [error["shape"] for error in operation.get("errors", [])]
+    reached: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in reached or not isinstance(shapes.get(name), dict):
+            continue
+        reached.add(name)
+        shape = shapes[name]
+        wanted += [member["shape"] for member in (shape.get("members") or {}).values()]
+        wanted += [shape[key]["shape"] for key in ("member", "key", "value") if isinstance(shape.get(key), dict)]
+    model["shapes"] = {name: shape for name, shape in shapes.items() if name in reached}
 
 
 def read_lean(session: botocore.session.Session) -> None:
