@@ -72,3 +72,18 @@ def test_list_accounts_pages_and_refuses_callers_as_aws_does(aws):
     member = client(aws.endpoint_url, "organizations", credentials_of(aws.endpoint_url, ids["member-0"]))
     with pytest.raises(ClientError, match="AccessDeniedException"):
         member.list_accounts()
+
+
+def test_two_accounts_functions_of_one_name_are_two_functions(aws):
+    ids = create_accounts(aws.endpoint_url, ["first", "second"])
+    uris = {}
+    for name, account in ids.items():
+        seeder = seed_account(aws.endpoint_url, aws.layer, account, [RegionSpec(
+            REGION, repositories={"app": [ImageSpec([name], 1000, 1)]},
+            functions=[FunctionSpec("api", image=("app", name), log_group=f"/custom/{name}")])])
+        uris[name] = (f"{account}.dkr.ecr.{REGION}.amazonaws.com/app@" + seeder.digests[(REGION, "app")][0],
+                      f"/custom/{name}")
+    for name, account in ids.items():
+        lam = client(aws.endpoint_url, "lambda", credentials_of(aws.endpoint_url, account), REGION)
+        answer = lam.get_function(FunctionName="api")
+        assert (answer["Code"]["ResolvedImageUri"], answer["Configuration"]["LoggingConfig"]["LogGroup"]) == uris[name]

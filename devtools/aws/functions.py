@@ -14,6 +14,7 @@ from devtools.aws.core import Service
 from devtools.aws.ecr import tag_digest
 from devtools.aws.paging import one_page, page_bounds
 from devtools.aws.protocol import LAMBDA_PATH_RE, Handler, Key, Request, Response, access_key, error_response, rewrite
+from devtools.aws.sts import caller_of
 
 LAMBDA_PAGE = (50, 50)
 
@@ -23,6 +24,12 @@ def function_ref(path: str) -> tuple[str, str | None]:
     match = LAMBDA_PATH_RE.match(path)
     name, _, qualifier = (match["name"] if match else "").split(":function:")[-1].partition(":")
     return name, qualifier or None
+
+
+def where(req: Request) -> str:
+    """Whose function a request names: its caller's account and its region (functions of the same name in
+    two accounts are two functions)."""
+    return f"{caller_of(req.environ)} {req.region}"
 
 
 def default_logging_config(name: str, given: dict | None) -> dict:
@@ -41,9 +48,10 @@ class Functions(Service):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._logging_configs: dict[Key, dict] = {}
-        self._images: dict[Key, dict] = {}  # (region, name) -> ImageUri, ResolvedImageUri
-        self._version_images: dict[tuple[str, str, str], dict] = {}  # (region, name, version)
-        self._aliases: dict[tuple[str, str, str], str] = {}  # (region, name, alias) -> version
+        # keyed by where(req) (the caller's account and region), then the function's name
+        self._images: dict[Key, dict] = {}  # (where, name) -> ImageUri, ResolvedImageUri
+        self._version_images: dict[tuple[str, str, str], dict] = {}  # (where, name, version)
+        self._aliases: dict[tuple[str, str, str], str] = {}  # (where, name, alias) -> version
         # function name -> the Python handler that Invoke runs in-process, as Lambda runs the function's code
         self.runners: dict[str, Callable[[Any, Any], Any]] = {}
 
@@ -100,7 +108,7 @@ class Functions(Service):
 
         def edit(doc: dict) -> None:
             for config in doc.get("Functions") or []:
-                self._add_logging_config(req.region, config)
+                self._add_logging_config(where(req), config)
             one_page(doc, "Functions", "NextMarker", offset, size)
 
         return rewrite(self.layer.forward(req, query=query), edit)
@@ -112,14 +120,14 @@ class Functions(Service):
 
         def edit(doc: dict) -> None:
             config = doc.get("Configuration", doc)
-            self._add_logging_config(req.region, config)
+            self._add_logging_config(where(req), config)
             code = doc.get("Code") or {}
-            image = self._image_of(req.region, config.get("FunctionName"), qualifier)
+            image = self._image_of(where(req), config.get("FunctionName"), qualifier)
             code.update({k: v for k, v in image.items() if v and k in code})
 
         return rewrite(self.layer.forward(req), edit)
 
-    def _image_of(self, region: str, name: str | None, qualifier: str | None) -> dict:
+    def _image_of(self, region: str, name: str | None, qualifier: str | None) -> dict:  # region: where(req)
         """Recorded image of a version or alias; of $LATEST when unknown."""
         with self._lock:
             version = self._aliases.get((region, name, qualifier), qualifier)
@@ -130,7 +138,7 @@ class Functions(Service):
         """Snapshot the current image as the new version's code."""
         resp = self.layer.forward(req)
         doc = (resp.json() or {}) if resp.ok else {}
-        key = (req.region, doc.get("FunctionName"))
+        key = (where(req), doc.get("FunctionName"))
         with self._lock:
             if doc.get("Version") and key in self._images:
                 self._version_images[(*key, doc["Version"])] = self._images[key]
@@ -143,7 +151,7 @@ class Functions(Service):
         name, _ = function_ref(req.environ.get("PATH_INFO", ""))
         if doc.get("Name") and doc.get("FunctionVersion"):
             with self._lock:
-                self._aliases[(req.region, name, doc["Name"])] = doc["FunctionVersion"]
+                self._aliases[(where(req), name, doc["Name"])] = doc["FunctionVersion"]
         return resp
 
     def _add_logging_config(self, region: str, config: dict) -> None:
@@ -162,9 +170,9 @@ class Functions(Service):
             return resp
         config = default_logging_config(name, params.get("LoggingConfig"))
         with self._lock:
-            self._logging_configs[(req.region, name)] = config
+            self._logging_configs[(where(req), name)] = config
         self._record_image(req, name, (params.get("Code") or {}).get("ImageUri"))
-        return rewrite(resp, lambda doc: self._add_logging_config(req.region, doc))
+        return rewrite(resp, lambda doc: self._add_logging_config(where(req), doc))
 
     def _update_function_code(self, req: Request) -> Response:
         """Resolve the image tag of an updated function."""
@@ -172,7 +180,7 @@ class Functions(Service):
         name = (resp.json() or {}).get("FunctionName") if resp.ok else None
         if name:
             self._record_image(req, name, req.json().get("ImageUri"))
-        return rewrite(resp, lambda doc: self._add_logging_config(req.region, doc))
+        return rewrite(resp, lambda doc: self._add_logging_config(where(req), doc))
 
     def _update_function_configuration(self, req: Request) -> Response:
         """Record a changed LoggingConfig."""
@@ -180,10 +188,10 @@ class Functions(Service):
         resp = self.layer.forward(req)
         name = (resp.json() or {}).get("FunctionName") if resp.ok else None
         if name and given is not None:
-            old = self._logging_configs.get((req.region, name)) or default_logging_config(name, None)
+            old = self._logging_configs.get((where(req), name)) or default_logging_config(name, None)
             with self._lock:
-                self._logging_configs[(req.region, name)] = {**old, **given}
-        return rewrite(resp, lambda doc: self._add_logging_config(req.region, doc))
+                self._logging_configs[(where(req), name)] = {**old, **given}
+        return rewrite(resp, lambda doc: self._add_logging_config(where(req), doc))
 
     def _record_image(self, req: Request, name: str, image_uri: str | None) -> None:
         """Store the ImageUri and the digest-pinned URI AWS would report as ResolvedImageUri."""
@@ -195,4 +203,4 @@ class Functions(Service):
             repository = image_uri.rpartition(":")[0]
             resolved = f"{repository}@{digest}" if digest else None
         with self._lock:
-            self._images[(req.region, name)] = {"ImageUri": image_uri, "ResolvedImageUri": resolved}
+            self._images[(where(req), name)] = {"ImageUri": image_uri, "ResolvedImageUri": resolved}
