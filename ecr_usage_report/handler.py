@@ -11,9 +11,11 @@ from typing import Any, Callable
 from ecr_usage_report.deliver.slack import DEFAULT_DELIVERY, Delivery
 from ecr_usage_report.run import run, utc_now
 from ecr_usage_report.scale_out import run_step
-from ecr_usage_report.steps import ACCOUNT, ACCOUNTS, step_of
+from ecr_usage_report.steps import ACCOUNT, ACCOUNTS, REPORT, step_of
 
 logger = logging.getLogger("ecr_usage_report")
+# Errors the report step returns: Step Functions carries at most 256 KB out of a state (the report has them all).
+STEP_ERRORS_RETURNED = 50
 YOUNG_COLLECTION_EVERY = 10_000  # allocations between the cyclic collector's young collections (Python's: 700)
 
 
@@ -37,4 +39,13 @@ def handle(event: Any, context: Any, delivery: Delivery = DEFAULT_DELIVERY,
     if result.settings.dry_run:
         print(f"{result.message[0]}\n\n{result.report}")
     logger.info("ECR usage report done: %s", json.dumps(result.summary, ensure_ascii=False))
-    return result.summary
+    return step_answer(result.summary) if step_of(event) == REPORT else result.summary
+
+
+def step_answer(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary as the report step answers Step Functions: its first errors, and how many more."""
+    errors = summary["errors"]
+    if len(errors) <= STEP_ERRORS_RETURNED:
+        return summary
+    more = f"and {len(errors) - STEP_ERRORS_RETURNED} more, listed in the report"
+    return {**summary, "errors": [*errors[:STEP_ERRORS_RETURNED], more]}

@@ -145,3 +145,26 @@ def test_an_account_outside_any_organization_is_told_what_to_do(aws, slack):
     assert "AWSOrganizationsNotInUseException" in str(raised.value)
     assert "run the report in the organization's management account or a delegated administrator" in str(raised.value)
     assert any("set ACCOUNTS to account ids" in text for text in slack.texts())
+
+
+def test_the_report_step_answers_step_functions_its_first_errors_only():
+    from ecr_usage_report.handler import STEP_ERRORS_RETURNED, step_answer
+
+    summary = {"repositories": 3, "errors": [f"ECR 1111 r/x{n}: AccessDenied" for n in range(STEP_ERRORS_RETURNED + 7)]}
+    answered = step_answer(summary)
+    assert answered["errors"][-1] == "and 7 more, listed in the report"
+    assert len(answered["errors"]) == STEP_ERRORS_RETURNED + 1 and answered["repositories"] == 3
+    assert step_answer({"errors": ["one"]}) == {"errors": ["one"]}
+
+
+def test_accounts_the_invocation_had_no_time_for_are_named_and_not_counted_read(organization):
+    from ecr_usage_report.aws.accounts import AccountSettings
+    from ecr_usage_report.aws.clients import ClientFactory
+    from ecr_usage_report.aws.scheduler import region_scheduler
+    from ecr_usage_report.inventory.accounts import collect_accounts
+
+    with region_scheduler(4, deadline=0.0) as scheduler:  # already past
+        inventory = collect_accounts(ClientFactory(workers=4), scheduler, None, AccountSettings("organization"))
+    assert not any(account.read for account in inventory.accounts) and len(inventory.accounts) == 5
+    assert all("time ran out" in error.message for error in inventory.errors)
+    assert {error.region for error in inventory.errors} == {account.id for account in inventory.accounts}

@@ -42,10 +42,8 @@ def definition(max_concurrency: int = 4) -> str:
     return text.replace("${ReportFunctionArn}", arn).replace("${MaxConcurrency}", str(max_concurrency))
 
 
-def test_the_state_machine_posts_the_report_one_invocation_would(organization, s3_bucket, step_functions, slack,
-                                                                 monkeypatch):
-    monkeypatch.setenv("ACCOUNTS", "organization")
-    monkeypatch.setenv("REPORT_S3_URI", f"s3://{s3_bucket}/reports/")
+def run_machine(step_functions) -> dict:
+    """Create the state machine, run it once, and wait for it to end."""
     machine = step_functions.create_state_machine(
         name="ecr-usage-report", definition=definition(),
         roleArn=f"arn:aws:iam::{ACCOUNT}:role/ecr-usage-report-states")["stateMachineArn"]
@@ -53,8 +51,37 @@ def test_the_state_machine_posts_the_report_one_invocation_would(organization, s
     for _ in range(600):
         described = step_functions.describe_execution(executionArn=execution)
         if described["status"] != "RUNNING":
-            break
+            return described
         time.sleep(0.1)
+    return described
+
+
+def test_an_account_whose_step_fails_is_named_and_the_report_goes_out(organization, s3_bucket, step_functions,
+                                                                     aws, slack, monkeypatch):
+    monkeypatch.setenv("ACCOUNTS", "organization")
+    monkeypatch.setenv("REPORT_S3_URI", f"s3://{s3_bucket}/reports/")
+
+    def out_of_memory_for_services(event, context):
+        if event.get("step") == "account" and event["target_account"]["name"] == "services":
+            raise MemoryError("Runtime exited with error: signal: killed")
+        return lambda_function.lambda_handler(event, context)
+
+    aws.layer.functions.runners[FUNCTION] = out_of_memory_for_services
+    described = run_machine(step_functions)
+    assert described["status"] == "SUCCEEDED", described
+    posted = [text for text in slack.texts() if "ECR usage report ·" in text]
+    assert len(posted) == 1 and "3 of 5 accounts read" in posted[0]
+    assert f"{organization['services']} (services)" in posted[0]
+    details = "\n".join(slack.texts())
+    assert f"- Account {organization['services']} : its step failed: MemoryError" in details
+    assert "shared/web" not in posted[0].split("*Deletion candidates")[1].split("*Warnings")[0]
+
+
+def test_the_state_machine_posts_the_report_one_invocation_would(organization, s3_bucket, step_functions, slack,
+                                                                 monkeypatch):
+    monkeypatch.setenv("ACCOUNTS", "organization")
+    monkeypatch.setenv("REPORT_S3_URI", f"s3://{s3_bucket}/reports/")
+    described = run_machine(step_functions)
     assert described["status"] == "SUCCEEDED", described
     posted = [text for text in slack.texts() if "ECR usage report ·" in text]
     assert len(posted) == 1

@@ -487,9 +487,13 @@ def test_the_state_machine_lists_reads_each_account_then_reports():
     assert reading["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
     assert (reading["ItemsPath"], reading["ResultPath"], reading["Next"]) == ("$.accounts", "$.parts", "Report")
     assert reading["ItemSelector"] == {"step": "account", "run.$": "$.run", "target_account.$": "$$.Map.Item.Value"}
-    [(name, inner)] = reading["ItemProcessor"]["States"].items()
-    assert reading["ItemProcessor"]["StartAt"] == name == "ReadAccount"
+    inner, failed = (reading["ItemProcessor"]["States"][name] for name in ("ReadAccount", "AccountFailed"))
+    assert reading["ItemProcessor"]["StartAt"] == "ReadAccount"
     assert (inner["Type"], inner["Resource"], inner["End"]) == ("Task", FUNCTION_ARN, True)
+    # a step that fails outside Python (memory, timeout) still answers a part, which the report names
+    assert inner["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "AccountFailed"}]
+    assert (failed["Type"], failed["End"], set(failed["Parameters"])) == (
+        "Pass", True, {"account.$", "name.$", "organization.$", "error.$"})
     assert (report["Type"], report["Resource"], report["End"]) == ("Task", FUNCTION_ARN, True)
     assert report["Parameters"] == {"step": "report", "run.$": "$.run", "parts.$": "$.parts"}
     text = json.dumps(definition)

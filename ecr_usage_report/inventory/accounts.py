@@ -46,8 +46,11 @@ def collect_accounts(clients: ClientFactory, scheduler: RegionScheduler, asked: 
     reading: deque[tuple[str, Finish]] = deque()
     found: dict[str, Inventory] = {}
     failed: list[ReadError] = []
-    for future in as_completed(opening):  # an account's reads start as soon as it is opened and there is room
-        account, _ = opening[future]
+    for future in as_completed(list(opening)):  # an account's reads start as soon as it is opened and there is room
+        account, _ = opening.pop(future)  # its clients live only while it is read
+        if scheduler.expired:
+            failed.append(ReadError(account, ACCOUNT_LABEL, "", "not read: the invocation's time ran out before its turn"))
+            continue
         try:
             reading.append((account, start_account(future.result(), AccountLanes(scheduler, account), asked,
                                                    consumer_settings, account)))
