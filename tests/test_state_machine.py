@@ -48,7 +48,7 @@ def run_machine(step_functions) -> dict:
         name="ecr-usage-report", definition=definition(),
         roleArn=f"arn:aws:iam::{ACCOUNT}:role/ecr-usage-report-states")["stateMachineArn"]
     execution = step_functions.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-    for _ in range(600):
+    for _ in range(1800):  # at most three minutes, on a busy machine
         described = step_functions.describe_execution(executionArn=execution)
         if described["status"] != "RUNNING":
             return described
