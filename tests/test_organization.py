@@ -168,3 +168,31 @@ def test_accounts_the_invocation_had_no_time_for_are_named_and_not_counted_read(
     assert not any(account.read for account in inventory.accounts) and len(inventory.accounts) == 5
     assert all("time ran out" in error.message for error in inventory.errors)
     assert {error.region for error in inventory.errors} == {account.id for account in inventory.accounts}
+
+
+def test_the_export_carries_the_account_on_every_repository_image_function_and_consumer(organization):
+    from ecr_usage_report.report.export import export_document
+
+    result = run({"dry_run": True, "accounts": "organization"}, delivery=FAST_DELIVERY)
+    document = export_document(result.inventory, result.findings, "lab@example.com")
+    registry, services = organization["registry"], organization["services"]
+    assert {(r["account"], r["region"], r["name"]) for r in document["repositories"]} == {
+        (registry, f"{registry} {REGION}", name) for name in ("shared/web", "shared/api", "shared/sandbox")} | {
+        (services, f"{services} {REGION}", "team/scratch")}
+    assert all(image["account"] == r["account"] for r in document["repositories"] for image in r["images"])
+    assert {(c["kind"], c["account"]) for c in document["consumers"]} == {("ecs service", services)}
+    assert {(f["name"], f["account"]) for f in document["functions"]} == {
+        ("api", organization["functions"]), ("old-api", organization["functions"])}
+    assert [c["account"] for c in document["deletion_candidates"]] == [services]
+    assert {a["id"]: a["read"] for a in document["accounts"]}[organization["sandbox"]] is False
+    assert document["organization"].startswith("o-")
+
+
+def test_a_one_account_export_has_no_account_fields(organization):
+    from ecr_usage_report.report.export import export_document
+
+    result = run({"dry_run": True}, delivery=FAST_DELIVERY)
+    document = export_document(result.inventory, result.findings, "lab@example.com")
+    assert "accounts" not in document and "organization" not in document
+    assert all("account" not in record for key in ("repositories", "functions", "consumers")
+               for record in document[key])
