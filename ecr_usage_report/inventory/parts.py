@@ -59,6 +59,7 @@ def read_parts(clients: ClientFactory, scheduler: RegionScheduler, target: tuple
         except (*AWS_ERRORS, CodecError, ValueError, TimeRanOut) as exc:
             failed.append(ReadError(account, ACCOUNT_LABEL, "", f"its inventory s3://{bucket}/"
                                     f"{part_key(prefix, step.run, account)} could not be read: {error_message(exc)}"))
-    accounts = tuple(AccountRead(part.account, part.name, part.account in dict(read)) for part in step.parts)
+    found = {account for account, _ in read}
+    accounts = tuple(AccountRead(part.account, part.name, part.account in found) for part in step.parts)
     organization = next((part.organization for part in step.parts if part.organization), None)
     return merged(read, failed, accounts, organization, kinds)
