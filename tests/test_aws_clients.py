@@ -1,16 +1,20 @@
 """The client factory: clients ready to page from many threads at once, timestamps parsed to UTC."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import boto3
 import botocore.session
 import pytest
-from botocore.loaders import Loader
+from botocore.loaders import JSONFileLoader, Loader
 
 from devtools.simulated_account import ImageSpec, RegionSpec
 from ecr_usage_report.aws.clients import ClientFactory, new_session, utc_timestamp
 from ecr_usage_report.aws.scheduler import region_scheduler
+from ecr_usage_report.aws.shared_models import read_json
 from ecr_usage_report.inventory.collect import collect
 from ecr_usage_report.run import run
 
@@ -129,3 +133,69 @@ def test_the_factorys_ec2_and_sagemaker_clients_offer_only_the_operations_the_re
     assert not hasattr(clients.get("sagemaker", "us-east-1"), "create_model")
     assert "PutImage" in clients.get("ecr", "us-east-1").meta.service_model.operation_names
     assert boto3.Session().client("ec2", region_name="us-east-1").meta.service_model.operation_names != ["DescribeRegions"]
+
+
+class RecordingProxy(BaseHTTPRequestHandler):
+    """An HTTP proxy that answers every request itself (an empty ECS cluster list) and records its target."""
+
+    targets: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        RecordingProxy.targets.append(self.path)
+        body = b'{"clusterArns": []}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
+
+
+def test_a_proxy_named_in_the_environment_carries_the_calls(aws, monkeypatch):
+    # Clients are told there is no proxy when the environment names none; one that names a proxy is obeyed.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingProxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_port}")
+        RecordingProxy.targets = []
+        assert ClientFactory(new_session(), workers=2).get("ecs", "us-east-1").list_clusters()["clusterArns"] == []
+        assert RecordingProxy.targets == [f"{aws.endpoint_url}/"]
+        monkeypatch.delenv("HTTP_PROXY")
+        ClientFactory(new_session(), workers=2).get("ecs", "us-east-1").list_clusters()
+        assert len(RecordingProxy.targets) == 1  # straight to the endpoint
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_clients_that_share_event_names_keep_their_own_handlers(aws):
+    # A factory's clients share what each event is called (botocore aliases "events" to "eventbridge");
+    # a handler registered on one client still fires for that client alone, under either name.
+    factory = ClientFactory(new_session(), workers=2)
+    seoul, tokyo = factory.get("events", "ap-northeast-2"), factory.get("events", "ap-northeast-1")
+    fired: list[str] = []
+    seoul.meta.events.register("before-call.events.ListRules", lambda **_: fired.append("events"))
+    seoul.meta.events.register("before-call.eventbridge.ListRules", lambda **_: fired.append("eventbridge"))
+    tokyo.list_rules()
+    seoul.list_rules()
+    tokyo.list_rules()
+    assert sorted(fired) == ["eventbridge", "events"]
+
+
+@pytest.mark.parametrize("service", ["ecr", "lambda", "logs", "ecs", "events", "sagemaker"])
+def test_the_lean_loader_reads_a_model_file_as_botocore_does(service):
+    # Plain dicts parse twice as fast as botocore's OrderedDicts and keep the same order.
+    loader = Loader()
+    version = loader.determine_latest_version(service, "service-2")
+    path = next(str(Path(where) / service / version / "service-2") for where in loader.search_paths
+                if (Path(where) / service / version).is_dir())
+    lean, botocores = read_json(path), JSONFileLoader().load_file(path)
+    assert lean == botocores and list(lean["shapes"]) == list(botocores["shapes"])
+    assert read_json(str(Path(path).parent.parent.parent / "endpoints")) == JSONFileLoader().load_file(
+        str(Path(path).parent.parent.parent / "endpoints"))
+    assert read_json(path + "-missing") is None

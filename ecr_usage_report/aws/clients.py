@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import urllib.request
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,24 +19,27 @@ from botocore.utils import parse_timestamp
 
 from ecr_usage_report.aws.errors import AWS_ERRORS
 from ecr_usage_report.aws.quotas import pace_to_quotas
-from ecr_usage_report.aws.shared_models import read_lean, share_between, share_models
+from ecr_usage_report.aws.shared_models import read_lean, share_between, share_event_names, share_models
 
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially, at most 20 s a wait
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
-# What a client depends on besides the profile: a change of any of these is another account or endpoint.
+# What a client depends on besides the profile: a change of any of these is another account, endpoint or way there.
 CLIENT_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
               "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
-              "AWS_SHARED_CREDENTIALS_FILE")
+              "AWS_SHARED_CREDENTIALS_FILE", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
+              "NO_PROXY", "no_proxy")
 
 
 def client_config(workers: int) -> Config:
-    """botocore settings shared by every client of a run."""
+    """botocore settings shared by every client of a run. With no proxy in the environment, clients are told
+    so: botocore would otherwise scan the environment for one as it builds each client."""
     return Config(
         retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
         max_pool_connections=max(10, workers),
+        proxies=None if urllib.request.getproxies() else {},
     )
 
 
@@ -102,6 +106,7 @@ class ClientFactory:
         with self._lock:
             if key not in self._clients:
                 client = self.session.client(service, region_name=region, config=self.config)
+                share_event_names(self.session._session, client)
                 load_paginator_model(client)
                 pace_to_quotas(client)
                 self._clients[key] = client

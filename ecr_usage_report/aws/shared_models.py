@@ -14,6 +14,9 @@ SageMaker's models keep only the operations the report calls and the shapes thos
 """
 from __future__ import annotations
 
+import gzip
+import json
+import os
 import threading
 import weakref
 from functools import wraps
@@ -39,19 +42,33 @@ CALLED_OPERATIONS: dict[str, frozenset[str]] = {
 }
 
 
+# The forms botocore reads a model file in, in its order of preference.
+MODEL_FILE_FORMS: tuple[tuple[str, Callable[..., Any]], ...] = ((".json", open), (".json.gz", gzip.open))
+
+
 class LeanFileLoader(JSONFileLoader):
     """botocore's model files, a service model's without the documentation of its operations and shapes."""
 
     def load_file(self, file_path: str) -> Any:
-        """The parsed file as botocore reads it; a service model's documentation strings left out, and a large
-        one's operations the report never calls (its path is data/<service>/<api version>/service-2)."""
-        data = super().load_file(file_path)
+        """The parsed file as botocore reads it, into plain dicts (they keep their order as botocore's
+        OrderedDicts do, and parse twice as fast); a service model's documentation strings left out, and a
+        large one's operations the report never calls (its path is data/<service>/<api version>/service-2)."""
+        data = read_json(file_path)
         if isinstance(data, dict) and isinstance(data.get("operations"), dict) and isinstance(data.get("shapes"), dict):
             without_documentation(data)
             path = PurePath(file_path)
             if path.name == "service-2" and path.parent.parent.name in CALLED_OPERATIONS:
                 only_operations(data, CALLED_OPERATIONS[path.parent.parent.name])
         return data
+
+
+def read_json(file_path: str) -> Any:
+    """The file at file_path plus the first extension botocore would find, parsed; None when there is none."""
+    for extension, opener in MODEL_FILE_FORMS:
+        if os.path.isfile(file_path + extension):
+            with opener(file_path + extension, "rb") as file:
+                return json.loads(file.read().decode("utf-8"))
+    return None
 
 
 def without_documentation(model: dict[str, Any]) -> None:
@@ -130,6 +147,20 @@ def shared(build: Callable[..., Any]) -> Callable[..., Any]:
 
     method.shares_models = True  # type: ignore[attr-defined]
     return method
+
+
+def share_event_names(session: botocore.session.Session, client: Any) -> bool:
+    """Make the client look up the names its events go by in one store with the session's other clients
+    (botocore's emitter keeps them per client, and a client built to read one region calls once or twice);
+    False when the session does not share its models or this botocore keeps no such store."""
+    store = _built.get(session.get_component("event_emitter"))
+    events = getattr(getattr(client, "meta", None), "events", None)
+    if store is None or not isinstance(getattr(events, "_alias_name_cache", None), dict):
+        return False
+    names = store.setdefault(("event names",), {})  # a name's alias depends on botocore's table alone
+    names.update(events._alias_name_cache)
+    events._alias_name_cache = names
+    return True
 
 
 def share_between(session: botocore.session.Session, other: botocore.session.Session) -> bool:
