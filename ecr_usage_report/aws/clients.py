@@ -28,8 +28,8 @@ READ_TIMEOUT_SECONDS = 30
 # What a client depends on besides the profile: a change of any of these is another account, endpoint or way there.
 CLIENT_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
               "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
-              "AWS_SHARED_CREDENTIALS_FILE", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
-              "NO_PROXY", "no_proxy")
+              "AWS_SHARED_CREDENTIALS_FILE", "AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
+              "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy")
 
 
 def client_config(workers: int) -> Config:

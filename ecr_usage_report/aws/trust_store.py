@@ -7,10 +7,13 @@ paid at least once by every client, and a report builds a client per service per
 the factory builds instead gets one SSL context per bundle, holding the bundle already, and its connections
 are verified against it: botocore still decides whether to verify and against which bundle.
 
+A bundle is known by its real path and its file's identity and last change, so a rewritten or replaced
+bundle (a CA rotated in or out) is read again for the clients built after, as botocore would.
+
 botocore offers no hook for an SSL context, so this sets the context of the client's own pool manager and
 wraps its HTTP session's certificate set-up, for that client alone. It leaves the client as botocore built
-it when those parts are missing, when the client goes through a proxy or presents a certificate of its own,
-and for any connection whose context is not the one that holds the bundle.
+it when those parts are missing, when the client does not verify, goes through a proxy or presents a
+certificate of its own, and for any connection whose context is not the one that holds the bundle.
 """
 from __future__ import annotations
 
@@ -22,19 +25,24 @@ from typing import Any, Callable
 
 from botocore.httpsession import URLLib3Session, create_urllib3_context, get_cert_path
 
-_contexts: dict[str, ssl.SSLContext] = {}
+# Bundle (real path, device, inode, size, last change) -> the context holding it. urllib3 sets a context's
+# verify_mode from each connection's pool, so a context here only ever serves pools that verify.
+_contexts: dict[tuple[str, int, int, int, int], ssl.SSLContext] = {}
 _lock = threading.Lock()
 
 
-def context_holding(bundle: str) -> ssl.SSLContext:
-    """An SSL context as botocore makes one (verifying certificates and host names), with the bundle read into
-    it: one per bundle path for the life of the process."""
+def _context_holding(bundle: str) -> ssl.SSLContext:
+    """An SSL context as botocore makes one (verifying certificates and host names), with the bundle as it is
+    now read into it: one per version of the bundle's file for the life of the process."""
+    path = os.path.realpath(bundle)
+    found = os.stat(path)
+    key = (path, found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
     with _lock:
-        if bundle not in _contexts:
+        if key not in _contexts:
             context = create_urllib3_context()
-            context.load_verify_locations(cafile=bundle)
-            _contexts[bundle] = context
-        return _contexts[bundle]
+            context.load_verify_locations(cafile=path)
+            _contexts[key] = context
+        return _contexts[key]
 
 
 def read_bundle_once(client: Any) -> bool:
@@ -50,10 +58,10 @@ def read_bundle_once(client: Any) -> bool:
             or getattr(http, "_cert_file", None) or proxies is None
             or proxies.proxy_url_for(client.meta.endpoint_url) is not None):
         return False
-    bundle = get_cert_path(verify)
+    bundle = get_cert_path(verify)  # botocore's own choice: verify's path, else certifi's or its own bundle
     if not isinstance(bundle, str) or not os.path.isfile(bundle):
         return False
-    context = context_holding(bundle)
+    context = _context_holding(bundle)
     pool_settings["ssl_context"] = context
     http._setup_ssl_cert = partial(verify_against, setup, context, bundle)
     return True
