@@ -51,7 +51,7 @@ class LeanFileLoader(JSONFileLoader):
 
     def load_file(self, file_path: str) -> Any:
         """The parsed file as botocore reads it, into plain dicts (they keep their order as botocore's
-        OrderedDicts do, and parse twice as fast); a service model's documentation strings left out, and a
+        OrderedDicts do, and parse much faster); a service model's documentation strings left out, and a
         large one's operations the report never calls (its path is data/<service>/<api version>/service-2)."""
         data = read_json(file_path)
         if isinstance(data, dict) and isinstance(data.get("operations"), dict) and isinstance(data.get("shapes"), dict):

@@ -2,7 +2,7 @@
 
 botocore verifies every HTTPS connection against a CA bundle (certifi's, over 100 certificates, unless
 AWS_CA_BUNDLE or the profile's ca_bundle names another), and urllib3 reads that file into the connection's
-SSL context again for every connection it opens: tens of milliseconds of CPU each (docs/performance.md),
+SSL context again for every connection it opens, a costly parse (docs/performance.md has the figures)
 paid at least once by every client, and a report builds a client per service per enabled region. A client
 the factory builds instead gets one SSL context per bundle, holding the bundle already, and its connections
 are verified against it: botocore still decides whether to verify and against which bundle.
