@@ -18,7 +18,9 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,6 +54,27 @@ def once(server: LayeredMotoServer, tree: Path, env: dict[str, str], latency: fl
             "floor_s": floor_s(answered)}
 
 
+@contextmanager
+def seeded_account(scale: int, consumers: bool) -> Iterator[LayeredMotoServer]:
+    """A running simulated AWS holding the benchmark's account (bench/run.py's, times `scale`, with its ECS,
+    Batch and EKS consumers if asked), keeping AWS's quotas and answering repeated reads from memory."""
+    counts = (100 * scale, 100 * scale, 200 * scale) if consumers else (0, 0, 0)
+    size = workload.Size(4, 300 * scale, 6000 * scale, 400 * scale, LATENCY_S * 1000, 0.0,
+                         ecs_services=counts[0], batch_jobs=counts[1], eks_workloads=counts[2])
+    server = LayeredMotoServer()
+    server.start()
+    kubernetes = FakeKubernetes().__enter__()
+    try:
+        regions = workload.enabled_regions(server)
+        specs = workload.synthetic_account(size, [name for name in workload.DATA_REGIONS if name in regions][:4])
+        print(f"seeded in {workload.seed(server, kubernetes, specs):.1f} s", flush=True)
+        server.layer.cache_reads, server.layer.rate_quotas = True, AWS_RATE_QUOTAS
+        yield server
+    finally:
+        kubernetes.__exit__()
+        server.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python bench/compare.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("other", type=Path, help="the other tree's root (holds bench/child.py)")
@@ -64,26 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     trees = {"this": (ROOT, {}), "other": (args.other.resolve(), {})}
     if args.env:  # this tree with the settings too, in the same turn
         trees = {"this": (ROOT, {}), "this+env": (ROOT, dict(item.split("=", 1) for item in args.env)), **trees}
-    consumers = (100 * args.scale, 100 * args.scale, 200 * args.scale) if args.consumers else (0, 0, 0)
-    size = workload.Size(4, 300 * args.scale, 6000 * args.scale, 400 * args.scale, LATENCY_S * 1000, 0.0,
-                      ecs_services=consumers[0], batch_jobs=consumers[1], eks_workloads=consumers[2])
-    server = LayeredMotoServer()
-    server.start()
-    kubernetes = FakeKubernetes().__enter__()
-    try:
-        regions = workload.enabled_regions(server)
-        specs = workload.synthetic_account(size, [name for name in workload.DATA_REGIONS if name in regions][:4])
-        print(f"seeded in {workload.seed(server, kubernetes, specs):.1f} s", flush=True)
-        server.layer.cache_reads, server.layer.rate_quotas = True, AWS_RATE_QUOTAS
+    with seeded_account(args.scale, args.consumers) as server:
         once(server, ROOT, {}, 0.0)  # moto builds each region's backends on first use
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
         for _ in range(args.repeat):
             for name, (tree, env) in trees.items():
                 runs[name].append(once(server, tree, env, LATENCY_S))
                 print(name, runs[name][-1], flush=True)
-    finally:
-        kubernetes.__exit__()
-        server.stop()
     for name, measured in runs.items():
         medians = {key: round(statistics.median(run[key] for run in measured), 2) for key in measured[0]}
         print(f"{name} ({trees[name][0]}): medians {medians}")

@@ -23,13 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import workload  # noqa: E402
-from compare import LATENCY_S  # noqa: E402
+from compare import LATENCY_S, seeded_account  # noqa: E402
 from run import child_env  # noqa: E402
-
-from devtools.aws.quotas import AWS_RATE_QUOTAS  # noqa: E402
-from devtools.aws.server import LayeredMotoServer  # noqa: E402
-from devtools.fake_kubernetes import FakeKubernetes  # noqa: E402
 
 
 class InFlight:
@@ -63,17 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--consumers", action="store_true", help="also ECS, Batch and EKS consumers")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE set for the run")
     args = parser.parse_args(argv)
-    consumers = (100 * args.scale, 100 * args.scale, 200 * args.scale) if args.consumers else (0, 0, 0)
-    size = workload.Size(4, 300 * args.scale, 6000 * args.scale, 400 * args.scale, LATENCY_S * 1000, 0.0,
-                         ecs_services=consumers[0], batch_jobs=consumers[1], eks_workloads=consumers[2])
-    server = LayeredMotoServer()
-    server.start()
-    kubernetes = FakeKubernetes().__enter__()
-    try:
-        regions = workload.enabled_regions(server)
-        specs = workload.synthetic_account(size, [name for name in workload.DATA_REGIONS if name in regions][:4])
-        print(f"seeded in {workload.seed(server, kubernetes, specs):.1f} s", flush=True)
-        server.layer.cache_reads, server.layer.rate_quotas, server.layer.latency = True, AWS_RATE_QUOTAS, LATENCY_S
+    with seeded_account(args.scale, args.consumers) as server:
+        server.layer.latency = LATENCY_S
         os.environ.clear()
         os.environ.update(child_env(server, None), **dict(item.split("=", 1) for item in args.env))
         from ecr_usage_report.aws.clients import ClientFactory
@@ -92,9 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         ClientFactory.get = get  # type: ignore[method-assign]
         with contextlib.redirect_stdout(io.StringIO()):
             lambda_function.lambda_handler({"dry_run": True}, None)
-    finally:
-        kubernetes.__exit__()
-        server.stop()
     by_service: Counter[str] = Counter()
     clients: Counter[str] = Counter()
     for (service, _), most in counts.most.items():

@@ -58,12 +58,14 @@ def server_files(issuer: Authority, folder: Path, address: str = "127.0.0.1") ->
 
 
 class CannedAnswer(BaseHTTPRequestHandler):
-    """Answers every POST with the server's body; HTTP/1.1, so a client's connection stays open."""
+    """Answers every POST with the server's body, noting the request's target (a proxy's is a whole URL);
+    HTTP/1.1, so a client's connection stays open."""
 
     protocol_version = "HTTP/1.1"
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.targets.append(self.path)  # type: ignore[attr-defined]
         body = self.server.body  # type: ignore[attr-defined]
         self.send_response(200)
         self.send_header("Content-Type", "application/x-amz-json-1.1")
@@ -76,12 +78,15 @@ class CannedAnswer(BaseHTTPRequestHandler):
 
 
 class CannedEndpoint:
-    """A server on 127.0.0.1 answering `body` over HTTPS with the given certificate (HTTP without one)."""
+    """A server on 127.0.0.1 answering `body` over HTTPS with the given certificate (HTTP without one); as an
+    HTTP proxy, it answers for the endpoint. `targets` holds what each request asked for."""
 
     def __init__(self, cert: tuple[Path, Path] | None = None, body: bytes = EMPTY_CLUSTER_LIST) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), CannedAnswer)
         self._server.daemon_threads = True
         self._server.body = body  # type: ignore[attr-defined]
+        self.targets: list[str] = []
+        self._server.targets = self.targets  # type: ignore[attr-defined]
         self.scheme = "http"
         if cert is not None:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -1,9 +1,7 @@
 """The client factory: clients ready to page from many threads at once, timestamps parsed to UTC."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -12,6 +10,7 @@ import pytest
 from botocore.loaders import JSONFileLoader, Loader
 
 from devtools.simulated_account import ImageSpec, RegionSpec
+from devtools.tls import CannedEndpoint
 from ecr_usage_report.aws.clients import ClientFactory, new_session, utc_timestamp
 from ecr_usage_report.aws.scheduler import region_scheduler
 from ecr_usage_report.aws.shared_models import read_json
@@ -135,42 +134,17 @@ def test_the_factorys_ec2_and_sagemaker_clients_offer_only_the_operations_the_re
     assert boto3.Session().client("ec2", region_name="us-east-1").meta.service_model.operation_names != ["DescribeRegions"]
 
 
-class RecordingProxy(BaseHTTPRequestHandler):
-    """An HTTP proxy that answers every request itself (an empty ECS cluster list) and records its target."""
-
-    targets: list[str] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        RecordingProxy.targets.append(self.path)
-        body = b'{"clusterArns": []}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:  # quiet
-        pass
-
-
 def test_a_proxy_named_in_the_environment_carries_the_calls(aws, monkeypatch):
     # Clients are told there is no proxy when the environment names none; one that names a proxy is obeyed.
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingProxy)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with CannedEndpoint() as proxy:
         for name in ("NO_PROXY", "no_proxy"):
             monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_port}")
-        RecordingProxy.targets = []
+        monkeypatch.setenv("HTTP_PROXY", proxy.url())
         assert ClientFactory(new_session(), workers=2).get("ecs", "us-east-1").list_clusters()["clusterArns"] == []
-        assert RecordingProxy.targets == [f"{aws.endpoint_url}/"]
+        assert proxy.targets == [f"{aws.endpoint_url}/"]
         monkeypatch.delenv("HTTP_PROXY")
         ClientFactory(new_session(), workers=2).get("ecs", "us-east-1").list_clusters()
-        assert len(RecordingProxy.targets) == 1  # straight to the endpoint
-    finally:
-        server.shutdown()
-        server.server_close()
+        assert len(proxy.targets) == 1  # straight to the endpoint
 
 
 def test_clients_that_share_event_names_keep_their_own_handlers(aws):
