@@ -84,3 +84,13 @@ def test_a_certificate_for_another_host_name_is_refused(trusted, tmp_path, monke
         assert ecs_at(endpoint.url(), monkeypatch, "us-east-1").list_clusters()["clusterArns"] == []
         with pytest.raises(CONNECTION_REFUSED, match="(?i)hostname|match"):
             ecs_at(endpoint.url("localhost"), monkeypatch, "us-east-1").list_clusters()
+
+
+def test_a_bundle_that_is_not_one_leaves_the_call_to_fail_with_botocore_s_own_error(trusted, tmp_path, monkeypatch):
+    # The factory still builds the client; its call fails as botocore's would, naming the bundle's error.
+    ca, bundle = trusted
+    bundle.write_text("not a certificate\n")
+    with CannedEndpoint(server_files(ca, tmp_path)) as endpoint:
+        client = ecs_at(endpoint.url(), monkeypatch, "us-east-1")
+        with pytest.raises(CONNECTION_REFUSED):
+            client.list_clusters()

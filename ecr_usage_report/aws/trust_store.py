@@ -53,15 +53,18 @@ def read_bundle_once(client: Any) -> bool:
         return False
     verify, setup = getattr(http, "_verify", None), getattr(http, "_setup_ssl_cert", None)
     pool_settings = getattr(getattr(http, "_manager", None), "connection_pool_kw", None)
-    proxies = getattr(http, "_proxy_config", None)
+    proxy_for = getattr(getattr(http, "_proxy_config", None), "proxy_url_for", None)
     if (not verify or not callable(setup) or not isinstance(pool_settings, dict) or "ssl_context" not in pool_settings
-            or getattr(http, "_cert_file", None) or proxies is None
-            or proxies.proxy_url_for(client.meta.endpoint_url) is not None):
+            or getattr(http, "_cert_file", None) or not callable(proxy_for)
+            or proxy_for(client.meta.endpoint_url) is not None):
         return False
     bundle = get_cert_path(verify)  # botocore's own choice: verify's path, else certifi's or its own bundle
     if not isinstance(bundle, str) or not os.path.isfile(bundle):
         return False
-    context = _context_holding(bundle)
+    try:
+        context = _context_holding(bundle)
+    except OSError:  # ssl.SSLError is one: left to botocore, whose calls then name what is wrong with the bundle
+        return False
     pool_settings["ssl_context"] = context
     http._setup_ssl_cert = partial(verify_against, setup, context, bundle)
     return True
