@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 import boto3
-import botocore.session
 from botocore.config import Config
 from botocore.utils import parse_timestamp
 
 from ecr_usage_report.aws.errors import AWS_ERRORS
+from ecr_usage_report.aws.lean_session import LeanSession, settle_settings
 from ecr_usage_report.aws.quotas import pace_to_quotas
 from ecr_usage_report.aws.shared_models import read_lean, share_between, share_event_names, share_models
 from ecr_usage_report.aws.trust_store import read_bundle_once
@@ -58,13 +58,16 @@ def utc_timestamp(value: Any) -> datetime:
 def new_session(profile_name: str | None = None, credentials: tuple[str, str, str] | None = None,
                 region_name: str | None = None) -> boto3.Session:
     """A boto3 session (the usual credential chain, or the given key, secret and token) whose clients parse
-    timestamps with utc_timestamp and whose models are read without their documentation."""
-    core = botocore.session.get_session()
+    timestamps with utc_timestamp, whose models are read without their documentation, and whose clients
+    copy only their own service's handlers and read the settings once (lean_session)."""
+    core = LeanSession()
     read_lean(core)
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=utc_timestamp)
     key, secret, token = credentials or (None, None, None)
-    return boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
-                         region_name=region_name, botocore_session=core, profile_name=profile_name)
+    session = boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
+                            region_name=region_name, botocore_session=core, profile_name=profile_name)
+    settle_settings(core)
+    return session
 
 
 def load_paginator_model(client: Any) -> None:
