@@ -148,7 +148,7 @@ def test_a_proxy_named_in_the_environment_carries_the_calls(aws, monkeypatch):
 
 
 def test_clients_that_share_event_names_keep_their_own_handlers(aws):
-    # A factory's clients share what each event is called (botocore aliases "events" to "eventbridge");
+    # A session's clients share what each event is called (botocore aliases "events" to "eventbridge");
     # a handler registered on one client still fires for that client alone, under either name.
     factory = ClientFactory(new_session(), workers=2)
     seoul, tokyo = factory.get("events", "ap-northeast-2"), factory.get("events", "ap-northeast-1")

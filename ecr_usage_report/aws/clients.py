@@ -19,7 +19,7 @@ from botocore.utils import parse_timestamp
 from ecr_usage_report.aws.errors import AWS_ERRORS
 from ecr_usage_report.aws.lean_session import LeanSession, settle_settings
 from ecr_usage_report.aws.quotas import pace_to_quotas
-from ecr_usage_report.aws.shared_models import read_lean, share_between, share_event_names, share_models
+from ecr_usage_report.aws.shared_models import read_lean, share_between, share_models
 from ecr_usage_report.aws.trust_store import read_bundle_once
 
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially, at most 20 s a wait
@@ -110,7 +110,6 @@ class ClientFactory:
         with self._lock:
             if key not in self._clients:
                 client = self.session.client(service, region_name=region, config=self.config)
-                share_event_names(self.session._session, client)
                 read_bundle_once(client)
                 load_paginator_model(client)
                 pace_to_quotas(client)

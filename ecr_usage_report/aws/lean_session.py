@@ -6,6 +6,7 @@ Each client copies its session's event handlers as it is built, and botocore reg
 handlers the client never fires. A lean session starts with the handlers of every service and adds a
 service's own, in botocore's order, before its first client. And botocore reads each setting again, from
 the environment and the profile, for every client; a lean session reads them once (settle_settings).
+Its clients also share what their events are called (botocore works out its aliases again per client).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from botocore import handlers
 from botocore.configprovider import (BOTOCORE_DEFAUT_SESSION_VARIABLES, DEFAULT_PROXIES_CONFIG_VARS,
                                      DEFAULT_S3_CONFIG_VARS, BaseProvider)
 from botocore.exceptions import BotoCoreError
+from botocore.hooks import EventAliaser
 from botocore.utils import EVENT_ALIASES
 
 DOCUMENTATION_EVENTS = "docs"
@@ -46,11 +48,23 @@ def register_builtin(session: botocore.session.Session, spec: tuple) -> None:
         session.get_component("event_emitter").register_last(event_name, handler)
 
 
+class SharedNamesAliaser(EventAliaser):
+    """botocore's event aliaser, whose copies (each client's) share one store of the names events go by:
+    a name's alias depends on botocore's table alone."""
+
+    def __copy__(self) -> SharedNamesAliaser:
+        copied = super().__copy__()
+        copied._alias_name_cache = self._alias_name_cache
+        return copied
+
+
 class LeanSession(botocore.session.Session):
     """A botocore session whose built-in handlers scoped to one service are registered before its first client."""
 
     def __init__(self) -> None:
         super().__init__(include_builtin_handlers=False)
+        self._events = SharedNamesAliaser(self._original_handler)  # botocore offers no way to pass its aliaser
+        self.register_component("event_emitter", self._events)
         self._by_service: dict[str, list[tuple]] = {}
         for spec in handlers.BUILTIN_HANDLERS:
             if spec[0].split(".")[0] == DOCUMENTATION_EVENTS:

@@ -149,20 +149,6 @@ def shared(build: Callable[..., Any]) -> Callable[..., Any]:
     return method
 
 
-def share_event_names(session: botocore.session.Session, client: Any) -> bool:
-    """Make the client look up the names its events go by in one store with the session's other clients
-    (botocore's emitter keeps them per client, and a client built to read one region calls once or twice);
-    False when the session does not share its models or this botocore keeps no such store."""
-    store = _built.get(session.get_component("event_emitter"))
-    events = getattr(getattr(client, "meta", None), "events", None)
-    if store is None or not isinstance(getattr(events, "_alias_name_cache", None), dict):
-        return False
-    names = store.setdefault(("event names",), {})  # a name's alias depends on botocore's table alone
-    names.update(events._alias_name_cache)
-    events._alias_name_cache = names
-    return True
-
-
 def share_between(session: botocore.session.Session, other: botocore.session.Session) -> bool:
     """Make `session` read models through `other`'s loader and share its models and classes: another
     account's clients are built as this account's are. False when this botocore cannot share."""
