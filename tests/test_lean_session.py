@@ -5,6 +5,7 @@ import boto3
 import botocore.session
 import pytest
 from botocore import handlers
+from botocore.config import Config
 from botocore.hooks import EventAliaser, HierarchicalEmitter
 
 from ecr_usage_report.aws.clients import ClientFactory, client_config, new_session
@@ -116,10 +117,17 @@ def test_a_setting_botocore_cannot_read_is_reported_as_botocore_reports_it(monke
     assert str(lean.value) == str(plain.value)
 
 
-def test_a_defaults_mode_other_than_legacy_is_applied_per_client(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULTS_MODE", "in-region")
+@pytest.mark.parametrize("where", ["environment", "client"])
+@pytest.mark.parametrize("service", ["ecr", "s3", "sts"])
+def test_a_defaults_mode_other_than_legacy_applies_as_botocore_applies_it(monkeypatch, where, service):
     keys = {"region_name": "us-east-1", "aws_access_key_id": "a", "aws_secret_access_key": "b"}
-    plain = botocore.session.get_session().create_client("ecr", **keys)
-    lean = new_session().client("ecr", **keys)
+    if where == "environment":
+        monkeypatch.setenv("AWS_DEFAULTS_MODE", "in-region")
+    else:
+        keys["config"] = Config(defaults_mode="standard")
+    plain = botocore.session.get_session().create_client(service, **keys)
+    lean = new_session().client(service, **keys)
     assert lean.meta.config.connect_timeout == plain.meta.config.connect_timeout != 60
     assert lean.meta.config.retries == plain.meta.config.retries
+    assert lean.meta.config.s3 == plain.meta.config.s3
+    assert lean.meta.endpoint_url == plain.meta.endpoint_url

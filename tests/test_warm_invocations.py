@@ -54,6 +54,16 @@ def test_three_invocations_share_clients_but_never_results(aws, seed, monkeypatc
     assert clients.get("ecr", SEOUL) is seoul_ecr
 
 
+def test_a_setting_changed_between_invocations_reaches_the_next_one_s_clients(aws, monkeypatch):
+    # A factory reads botocore's settings once, so any AWS_ variable is part of what picks the factory.
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    before = shared_factory(None, DEFAULT_MAX_WORKERS).get("ecr", "us-east-1")
+    monkeypatch.setenv("AWS_USE_FIPS_ENDPOINT", "true")
+    after = shared_factory(None, DEFAULT_MAX_WORKERS).get("ecr", "us-east-1")
+    assert before.meta.endpoint_url == "https://api.ecr.us-east-1.amazonaws.com"
+    assert after.meta.endpoint_url == "https://ecr-fips.us-east-1.amazonaws.com"
+
+
 def test_a_failed_collection_cancels_its_queued_reads(aws, seed):
     seed([RegionSpec(SEOUL, repositories={"app": []}),
           RegionSpec(OREGON, repositories={f"r{i:02d}": [ImageSpec(["v1"], 1, 1)] for i in range(30)})])

@@ -25,11 +25,11 @@ from ecr_usage_report.aws.trust_store import read_bundle_once
 MAX_ATTEMPTS = 8  # standard mode: throttles and 5xx back off exponentially, at most 20 s a wait
 CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
-# What a client depends on besides the profile: a change of any of these is another account, endpoint or way there.
-CLIENT_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-              "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
-              "AWS_SHARED_CREDENTIALS_FILE", "AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
-              "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy")
+# What a client depends on besides the profile: every AWS_ variable (botocore's settings, read once a factory)
+# and these; a change of any of them is another account, endpoint, setting or way there.
+CLIENT_ENV_PREFIX = "AWS_"
+OTHER_CLIENT_ENV = ("REQUESTS_CA_BUNDLE", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY",
+                    "no_proxy")
 
 
 def client_config(workers: int) -> Config:
@@ -140,17 +140,23 @@ class ClientFactory:
                 continue
 
 
+def client_env() -> list[str]:
+    """The environment a factory's clients depend on, as NAME=value lines."""
+    return [f"{name}={value}" for name, value in sorted(os.environ.items())
+            if name.startswith(CLIENT_ENV_PREFIX) or name in OTHER_CLIENT_ENV]
+
+
 _shared: dict[str, ClientFactory] = {}
 _shared_lock = threading.Lock()
 
 
 def shared_factory(profile: str | None, workers: int) -> ClientFactory:
-    """This container's factory for the current credentials, endpoint and width, built on first use.
+    """This container's factory for the current credentials, settings, endpoint and width, built on first use.
 
     Raises:
         botocore.exceptions.ProfileNotFound: the profile is not configured.
     """
-    settings = "\0".join([profile or "", str(workers), *(os.environ.get(name, "") for name in CLIENT_ENV)])
+    settings = "\0".join([profile or "", str(workers), *client_env()])
     key = hashlib.sha256(settings.encode()).hexdigest()  # the key holds no secret in clear
     with _shared_lock:
         if key not in _shared:

@@ -23,9 +23,11 @@ from botocore.hooks import EventAliaser
 from botocore.utils import EVENT_ALIASES
 
 DOCUMENTATION_EVENTS = "docs"
-LEGACY_DEFAULTS = "legacy"
-# Every setting botocore's default config store maps: the session's, and its s3 and proxy sections.
-SETTINGS = (*BOTOCORE_DEFAUT_SESSION_VARIABLES, "s3", "proxies_config")
+# The settings a defaults mode other than legacy changes as botocore builds each client (its smart defaults).
+SMART_DEFAULT_SETTINGS = frozenset({"retry_mode", "sts_regional_endpoints", "connect_timeout", "s3"})
+# Every other setting botocore's default config store maps: the session's, and its proxy section.
+SETTINGS = tuple(name for name in (*BOTOCORE_DEFAUT_SESSION_VARIABLES, "s3", "proxies_config")
+                 if name not in SMART_DEFAULT_SETTINGS)
 
 
 def event_service(event_name: str) -> str | None:
@@ -59,7 +61,11 @@ class SharedNamesAliaser(EventAliaser):
 
 
 class LeanSession(botocore.session.Session):
-    """A botocore session whose built-in handlers scoped to one service are registered before its first client."""
+    """A botocore session whose built-in handlers scoped to one service are registered before its first client.
+
+    So a handler registered on the session itself for a service runs before botocore's for it, and one of
+    botocore's unregistered before the service's first client comes back; the report registers handlers
+    on clients only."""
 
     def __init__(self) -> None:
         super().__init__(include_builtin_handlers=False)
@@ -110,15 +116,10 @@ class Settled(BaseProvider):
 def settle_settings(session: botocore.session.Session) -> None:
     """Read each of the session's settings now, and keep the value for its clients: the environment
     and profile are read once, not once per client. Each stays a provider, which botocore replaces per
-    client where it must (a service's own endpoint variables). A setting that cannot be read is left
-    for botocore to report as it builds a client; a defaults mode other than legacy is left to
-    botocore, which changes settings per client in it."""
+    client where it must (a service's own endpoint variables); the settings a defaults mode changes per
+    client are left to botocore. A setting that cannot be read is left for botocore to report as it
+    builds a client."""
     store = session.get_component("config_store")
-    try:
-        if (store.get_config_variable("defaults_mode") or LEGACY_DEFAULTS).lower() != LEGACY_DEFAULTS:
-            return
-    except (ValueError, BotoCoreError):
-        return
     for name in SETTINGS:
         if store.get_config_provider(name) is None:
             continue
