@@ -16,8 +16,7 @@ from typing import Any
 
 import botocore.session
 from botocore import handlers
-from botocore.configprovider import (BOTOCORE_DEFAUT_SESSION_VARIABLES, DEFAULT_PROXIES_CONFIG_VARS,
-                                     DEFAULT_S3_CONFIG_VARS, BaseProvider)
+from botocore.configprovider import BOTOCORE_DEFAUT_SESSION_VARIABLES, BaseProvider
 from botocore.exceptions import BotoCoreError
 from botocore.hooks import EventAliaser
 from botocore.utils import EVENT_ALIASES
@@ -72,6 +71,7 @@ class LeanSession(botocore.session.Session):
         self._events = SharedNamesAliaser(self._original_handler)  # botocore offers no way to pass its aliaser
         self.register_component("event_emitter", self._events)
         self._by_service: dict[str, list[tuple]] = {}
+        self._registered: set[tuple[str, str | None]] = set()  # (client name, API version) whose handlers are in
         for spec in handlers.BUILTIN_HANDLERS:
             if spec[0].split(".")[0] == DOCUMENTATION_EVENTS:
                 continue
@@ -91,17 +91,18 @@ class LeanSession(botocore.session.Session):
 
     def register_service_handlers(self, service_name: str, api_version: str | None = None) -> None:
         """Register the built-in handlers scoped to a service (once; a service with none has none)."""
-        if not self._by_service:
+        if (service_name, api_version) in self._registered:
             return
         named = self.get_component("event_emitter").emit_until_response(
             "choose-service-name", service_name=service_name)[1] or service_name
         service = self.get_service_model(named, api_version).service_id.hyphenize()
         for spec in self._by_service.pop(service, ()):
             register_builtin(self, spec)
+        self._registered.add((service_name, api_version))
 
 
 class Settled(BaseProvider):
-    """A setting's value as read once; a fresh copy of a section (s3, proxies) for each reader."""
+    """A setting's value as read once; a fresh copy of a section (the proxies') for each reader."""
 
     def __init__(self, value: Any) -> None:
         self._value = value
