@@ -45,3 +45,22 @@ def test_tiny_benchmark_is_complete_and_makes_the_expected_calls(tmp_path: Path)
     assert data["runs"][-1]["throttled"] > 0
     failed = [check for check in data["checks"] if check["kind"] in ("inventory", "calls") and not check["passed"]]
     assert failed == []
+
+
+
+def test_the_asks_bench_times_what_a_run_asks_a_region_that_holds_no_consumer(aws, monkeypatch) -> None:
+    from collections import Counter
+
+    from asks import ASKS
+    from botocore import xform_name
+
+    from ecr_usage_report.run import run
+
+    monkeypatch.delenv("REGIONS", raising=False)  # the account's one enabled region, which offers every kind's service
+    asked = []
+    for kinds in ("none", "all"):  # the first run warms the container, so both skip the same one-off calls
+        aws.layer.reset_counts()
+        run({"dry_run": True, "consumer_kinds": kinds})
+        asked.append(Counter({xform_name(operation): count for (operation, _), count in aws.layer.calls.items()}))
+    assert asked[1] - asked[0] == Counter(operation for _, operation in ASKS)
+    assert asked[0]["describe_regions"] == 1
