@@ -20,10 +20,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-REGIONS = ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
-           "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1",
-           "us-east-1", "us-east-2", "us-west-1", "us-west-2")
+from clients import ENV, REGIONS  # noqa: E402  (bench/clients.py: dummy credentials, the account's 17 regions)
+
 # What each consumer kind asks a region that holds nothing of it (inventory/<kind>.py).
 ASKS = (("ecs", "list_clusters"), ("events", "list_event_buses"), ("events", "list_rules"),
         ("scheduler", "list_schedules"), ("batch", "describe_job_definitions"), ("apprunner", "list_services"),
@@ -32,8 +32,6 @@ ASKS = (("ecs", "list_clusters"), ("events", "list_event_buses"), ("events", "li
 ALWAYS_BUILT = ("ecr", "lambda", "logs")
 SIGNATURE_HEADERS = ("authorization", "x-amz-date", "x-amz-security-token")
 RECORDER = "bench-asks-recorder"
-ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_CONFIG_FILE": "/nonexistent",
-       "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
 
 
 def botocore_pass(clients: list[tuple[Any, str]]) -> float:
