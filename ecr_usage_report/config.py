@@ -199,9 +199,9 @@ def parse_kinds(value: Any, name: str) -> frozenset[str]:
         return frozenset(KINDS) if words == [ALL_KINDS] else frozenset()
     unknown = [word for word in words if word not in KINDS]
     if unknown or not words:
-        named = clipped(", ".join(unknown), SHOWN_CHARS) if unknown else "(none)"
-        raise ConfigError(f"{name} names unknown consumer kind(s) {named}: use {ALL_KINDS}, "
-                          f"{NO_KINDS}, or some of {', '.join(KINDS)}")
+        named = clipped(", ".join(unknown), SHOWN_CHARS)
+        what = f"unknown consumer kind(s) {named}" if unknown else "no consumer kind"
+        raise ConfigError(f"{name} names {what}: use {ALL_KINDS}, {NO_KINDS}, or some of {', '.join(KINDS)}")
     return frozenset(words)
 
 

@@ -161,10 +161,11 @@ def test_lambda_rollback_versions_are_the_newest_published_versions_no_alias_nam
 
 @pytest.mark.parametrize("name, value, message", [
     ("CONSUMER_KINDS", "ecs,k8s", "env var CONSUMER_KINDS names unknown consumer kind(s) k8s: use all, none, or some"),
+    ("CONSUMER_KINDS", " , ", "env var CONSUMER_KINDS names no consumer kind: use all, none, or some of ecs,"),
     ("ECS_ROLLBACK_REVISIONS", "three", "env var ECS_ROLLBACK_REVISIONS must be a whole number"),
     ("ECS_ROLLBACK_REVISIONS", "101", "env var ECS_ROLLBACK_REVISIONS must be a whole number from 0 to 100, got '101'"),
     ("LAMBDA_ROLLBACK_VERSIONS", "-1", "env var LAMBDA_ROLLBACK_VERSIONS must be a whole number from 0 to 100, got '-1'"),
-], ids=["kinds", "revisions-word", "revisions-too-many", "versions-negative"])
+], ids=["kinds", "no-kind", "revisions-word", "revisions-too-many", "versions-negative"])
 def test_bad_consumer_settings_are_clear_errors_before_any_aws_call(aws, monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ReportError, match=message.replace("(", r"\(").replace(")", r"\)")):
