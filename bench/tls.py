@@ -25,12 +25,10 @@ import certifi
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from clients import REGIONS  # noqa: E402  (bench/clients.py: the account's 17 regions)
 from devtools.tls import CannedEndpoint, authority, server_files  # noqa: E402
-
-REGIONS = ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
-           "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3", "sa-east-1",
-           "us-east-1", "us-east-2", "us-west-1", "us-west-2")
 
 
 def first_calls(factories: type, endpoint: str, clients: int) -> float:
